@@ -1,0 +1,2 @@
+/** dp-core: see the module README section; filled in by its own issue. */
+package org.dpdl4j.core;
