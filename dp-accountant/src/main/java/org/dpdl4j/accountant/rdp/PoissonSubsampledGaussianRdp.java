@@ -14,7 +14,7 @@ import static org.dpdl4j.accountant.math.LogMath.logSub;
 public final class PoissonSubsampledGaussianRdp {
 
     /** Series terms are dropped once they are this small relative to the accumulated log A_α. */
-    static final double RELATIVE_TOLERANCE = 1e-16;
+    static final double RELATIVE_TOLERANCE = 1e-13;
     private static final int MAX_TERMS = 2_000_000;
     private static final double SQRT2 = Math.sqrt(2.0);
     private static final double LOG_HALF = Math.log(0.5);

@@ -32,6 +32,10 @@ public final class RdpConversion {
      * @param delta δ in (0, 1)
      */
     public static Conversion epsilon(double[] orders, double[] rdp, double delta) {
+        if (allZero(rdp)) {
+            // No mechanism ran: the conversion formula would still add a slack term, but the true ε is 0.
+            return new Conversion(0.0, Double.NaN, List.of(METHOD, "no privacy loss recorded"));
+        }
         double logDelta = Math.log(delta);
         double best = Double.POSITIVE_INFINITY;
         int bestIndex = -1;
@@ -59,6 +63,15 @@ public final class RdpConversion {
                     + orders[0] + ", " + orders[orders.length - 1] + "]; extend the grid, epsilon may be smaller");
         }
         return new Conversion(Math.max(0.0, best), orders[bestIndex], notes);
+    }
+
+    private static boolean allZero(double[] rdp) {
+        for (double r : rdp) {
+            if (r != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
