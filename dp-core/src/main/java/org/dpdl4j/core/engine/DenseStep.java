@@ -1,0 +1,156 @@
+package org.dpdl4j.core.engine;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNormBp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Standardize;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+/**
+ * Fully connected layer (DenseLayer, and the parameterised part of OutputLayer), optionally with
+ * LayerNorm. The per-example weight gradient is the outer product a_i ⊗ δ_i, so its squared norm is
+ * ‖a_i‖²·‖δ_i‖² and the clipped sum is aᵀ·diag(c)·δ — no per-example matrices are materialised.
+ *
+ * <p>Privacy assumption: rows of the batch are processed independently (LayerNorm normalises within
+ * one example, so it keeps this property).
+ */
+class DenseStep implements LayerStep {
+
+    final int index;
+    final ParamViews views;
+    final IActivation activation;
+    final boolean trainable;
+    final boolean hasBias;
+    final boolean layerNorm;
+    final DropoutHelper dropout;
+
+    INDArray input;        // a: layer input after dropout
+    INDArray preNorm;      // a·W (before LayerNorm), when layerNorm
+    INDArray normalized;   // standardized preNorm, when layerNorm
+    INDArray preOutput;    // z
+    INDArray delta;        // dL/dz
+    INDArray deltaPre;     // dL/d(a·W): equals delta without LayerNorm
+
+    DenseStep(int index, Layer layer, boolean trainable) {
+        this.index = index;
+        this.views = new ParamViews(layer);
+        BaseLayer conf = (BaseLayer) layer.conf().getLayer();
+        this.activation = conf.getActivationFn();
+        this.trainable = trainable;
+        this.hasBias = views.has("b");
+        this.layerNorm = views.has("g");
+        this.dropout = new DropoutHelper(conf.getIDropout(), trainable);
+    }
+
+    @Override
+    public int layerIndex() {
+        return index;
+    }
+
+    @Override
+    public boolean trainable() {
+        return trainable;
+    }
+
+    INDArray preOutput(INDArray in, boolean training) {
+        input = dropout.apply(in, training);
+        INDArray w = views.param("W");
+        INDArray z = input.mmul(w);
+        if (layerNorm) {
+            preNorm = z;
+            normalized = Nd4j.exec(new Standardize(preNorm, preNorm.ulike(), 1))[0];
+            z = normalized.mulRowVector(views.param("g"));
+        }
+        if (hasBias) {
+            z.addiRowVector(views.param("b"));
+        }
+        preOutput = z;
+        return z;
+    }
+
+    @Override
+    public INDArray forward(INDArray in, boolean training) {
+        return activation.getActivation(preOutput(in, training).dup(), training);
+    }
+
+    @Override
+    public INDArray backward(INDArray epsilon, boolean needInputGradient) {
+        INDArray d = activation.backprop(preOutput.dup(), epsilon).getFirst();
+        return backwardFromDelta(d, needInputGradient);
+    }
+
+    /** Backward from dL/dz (used directly by output layers, whose loss gives δ). */
+    INDArray backwardFromDelta(INDArray d, boolean needInputGradient) {
+        delta = d;
+        if (layerNorm) {
+            deltaPre = d.ulike();
+            INDArray dldgSummed = views.param("g").ulike();
+            Nd4j.exec(new LayerNormBp(preNorm, views.param("g"), d, deltaPre, dldgSummed, true, 1));
+        } else {
+            deltaPre = d;
+        }
+        if (!needInputGradient) {
+            return null;
+        }
+        INDArray epsIn = deltaPre.mmul(views.param("W").transpose());
+        return dropout.backprop(epsIn);
+    }
+
+    @Override
+    public void addSquaredNorms(INDArray acc) {
+        INDArray sqA = input.mul(input).sum(1);
+        INDArray sqD = deltaPre.mul(deltaPre).sum(1);
+        acc.addi(sqA.muli(sqD));
+        if (hasBias) {
+            acc.addi(delta.mul(delta).sum(1));
+        }
+        if (layerNorm) {
+            INDArray gi = delta.mul(normalized);
+            acc.addi(gi.muli(gi).sum(1));
+        }
+    }
+
+    @Override
+    public void writeClippedSum(INDArray factors) {
+        INDArray dPreC = deltaPre.mulColumnVector(factors);
+        Nd4j.gemm(input, dPreC, views.gradient("W"), true, false, 1.0, 0.0);
+        if (hasBias) {
+            INDArray dC = layerNorm ? delta.mulColumnVector(factors) : dPreC;
+            views.gradient("b").assign(dC.sum(0).reshape(views.gradient("b").shape()));
+        }
+        if (layerNorm) {
+            INDArray gC = delta.mul(normalized).muliColumnVector(factors);
+            views.gradient("g").assign(gC.sum(0).reshape(views.gradient("g").shape()));
+        }
+    }
+
+    @Override
+    public void writePerExampleGradients(INDArray out, long offset) {
+        long b = input.size(0);
+        for (long i = 0; i < b; i++) {
+            java.util.Map<String, INDArray> target = views.perExampleViews(out, i, offset);
+            INDArray ai = input.getRow(i, true);
+            target.get("W").assign(ai.transpose().mmul(deltaPre.getRow(i, true)));
+            if (hasBias) {
+                target.get("b").assign(delta.getRow(i, true));
+            }
+            if (layerNorm) {
+                target.get("g").assign(delta.getRow(i, true).mul(normalized.getRow(i, true)));
+            }
+        }
+    }
+
+    @Override
+    public void clear() {
+        input = preNorm = normalized = preOutput = delta = deltaPre = null;
+    }
+
+    static boolean hasRegularization(BaseLayer conf) {
+        java.util.List<Regularization> r1 = conf.getRegularization();
+        java.util.List<Regularization> r2 = conf.getRegularizationBias();
+        return (r1 != null && !r1.isEmpty()) || (r2 != null && !r2.isEmpty());
+    }
+}

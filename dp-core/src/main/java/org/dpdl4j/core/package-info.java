@@ -1,2 +1,0 @@
-/** dp-core: see the module README section; filled in by its own issue. */
-package org.dpdl4j.core;
