@@ -150,7 +150,13 @@ public final class PrivacyBudget {
                 + ", ledger=" + ledger.file() + "]";
     }
 
-    /** Validating builder for {@link PrivacyBudget}. */
+    /**
+     * Validating builder for {@link PrivacyBudget}: each setter rejects an invalid value at once, and
+     * {@link #build()} rejects a missing one.
+     *
+     * <p>Privacy assumption: δ is chosen well below 1/(dataset size), and the ledger given is the only one
+     * recording mechanisms on this data (or the others are accounted for separately).
+     */
     public static final class Builder {
         private double epsilon = Double.NaN;
         private double delta = Double.NaN;

@@ -125,7 +125,9 @@ public final class PrivacyLedger implements Closeable {
     }
 
     /**
-     * Reads and validates a ledger file without locking or modifying it, e.g. for an audit.
+     * Reads and validates a ledger file without locking or modifying it, e.g. for an audit. A ledger that
+     * another process is appending to at this moment may show that append as an incomplete final line;
+     * read again once the writer has moved on.
      *
      * @return the records in file order
      * @throws CorruptLedgerException if the file is damaged
