@@ -32,9 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 NoiseCommand.class,
                 StepsCommand.class,
                 CurveCommand.class,
-                // LEDGER: the `ledger` subcommand (re-accounting a PrivacyLedger file) goes here once
-                // org.dpdl4j.accountant.ledger lands; it is deliberately not stubbed so that --help does
-                // not advertise a command that cannot run.
+                LedgerCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footer = {"", "Examples:",
@@ -44,6 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 "      --delta 1e-5 --json",
                 "  dp-accountant noise --target-epsilon 3 --delta 1e-5 \\",
                 "      --sampling-rate 0.0042667 --steps 14062",
+                "  dp-accountant ledger run/privacy-ledger.jsonl --delta 1e-5 --accountant pld",
                 "  dp-accountant curve --sampling-rate 0.0042667 --noise-multiplier 1.1 \\",
                 "      --steps 14062 --delta 1e-5 --csv eps.csv --png eps.png",
                 "",
