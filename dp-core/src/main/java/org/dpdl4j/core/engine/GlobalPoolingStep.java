@@ -22,7 +22,9 @@ final class GlobalPoolingStep extends ParameterFreeStep {
 
     static boolean supports(GlobalPoolingLayer conf) {
         PoolingType t = conf.getPoolingType();
-        return conf.isCollapseDimensions() && conf.getPoolingDimensions() == null
+        int[] d = conf.getPoolingDimensions();
+        boolean spatial = d == null || java.util.Arrays.equals(d, new int[] {2, 3}) || java.util.Arrays.equals(d, new int[] {2});
+        return conf.isCollapseDimensions() && spatial
                 && (t == PoolingType.MAX || t == PoolingType.AVG || t == PoolingType.SUM);
     }
 
@@ -44,7 +46,7 @@ final class GlobalPoolingStep extends ParameterFreeStep {
             return null;
         }
         if (type == PoolingType.MAX) {
-            INDArray isMax = Nd4j.exec(new IsMax(input.dup(), dims))[0];
+            INDArray isMax = Nd4j.exec(new IsMax(input.dup(), dims))[0].castTo(epsilon.dataType());
             return Nd4j.exec(new BroadcastMulOp(isMax, epsilon, isMax, 0, 1));
         }
         INDArray ret = input.ulike();
