@@ -1,0 +1,23 @@
+package org.dpdl4j.core.clipping;
+
+import org.dpdl4j.core.engine.PerExampleGradients;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * How each example's gradient is scaled before summing. The strategy fixes the L2 sensitivity of the
+ * clipped sum under add/remove-one, which is what the Gaussian noise is calibrated to.
+ *
+ * <p>Privacy assumption: after scaling, every example's whole gradient has norm ≤ {@link #sensitivity()},
+ * and the scaling depends on the data only through quantities whose privacy cost is accounted.
+ */
+public interface ClippingStrategy {
+
+    /** Per-example, per-layer scale factors [B, L] for the batch's gradients. */
+    INDArray factors(PerExampleGradients gradients);
+
+    /** The bound on one example's clipped gradient norm: noise std is σ times this. */
+    double sensitivity();
+
+    /** Human-readable description for the privacy report. */
+    String description();
+}

@@ -1,0 +1,40 @@
+package org.dpdl4j.core.training;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a DP training run guarantees and how: ε at δ from the ledger, with the settings an auditor
+ * needs to check it.
+ *
+ * <p>Privacy assumption: ε covers the trained parameters under the sampling's neighbouring relation.
+ * It does not cover non-private diagnostics (the training loss) or hyperparameter tuning on private data.
+ *
+ * @param epsilon ε spent so far at {@link #delta()}
+ * @param delta δ
+ * @param accountant accountant name
+ * @param steps steps taken (noise-only steps included)
+ * @param noiseMultiplier σ used
+ * @param clipping clipping description
+ * @param sampling sampler description with its neighbouring relation
+ * @param secure true when noise and sampling came from a CSPRNG; false in seeded mode
+ * @param ledger the ledger file
+ * @param stoppedByBudget true when training stopped before a step that would exceed the budget
+ * @param notes accountant notes and warnings
+ */
+public record PrivacyReport(double epsilon, double delta, String accountant, long steps, double noiseMultiplier,
+                            String clipping, String sampling, boolean secure, Path ledger, boolean stoppedByBudget,
+                            List<String> notes) {
+
+    public PrivacyReport {
+        notes = List.copyOf(notes);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT,
+                "(ε=%.4f, δ=%.1e) by %s after %d steps; σ=%.4f, %s, %s%s%s; ledger %s", epsilon, delta, accountant, steps,
+                noiseMultiplier, clipping, sampling, secure ? "" : "; SEEDED (not secure) noise",
+                stoppedByBudget ? "; stopped by budget" : "", ledger);
+    }
+}
