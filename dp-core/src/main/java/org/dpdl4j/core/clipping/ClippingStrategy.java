@@ -20,4 +20,25 @@ public interface ClippingStrategy {
 
     /** Human-readable description for the privacy report. */
     String description();
+
+    /**
+     * The noise multiplier to account per step when the gradient sum gets multiplier σ: σ itself, unless
+     * the strategy releases more (adaptive clipping's noised count).
+     */
+    default double effectiveNoiseMultiplier(double sigma) {
+        return sigma;
+    }
+
+    /** Inverse of {@link #effectiveNoiseMultiplier}: the gradient σ for an accounted effective σ. */
+    default double gradientNoiseMultiplier(double effectiveSigma) {
+        return effectiveSigma;
+    }
+
+    /**
+     * Called once per step after the update, with the per-example gradient norms of the whole logical
+     * batch (null for an empty batch), the step's noise source and the fixed normaliser. Stateless
+     * strategies do nothing.
+     */
+    default void afterStep(INDArray norms, org.dpdl4j.core.noise.GaussianNoise noise, double normalizer) {
+    }
 }

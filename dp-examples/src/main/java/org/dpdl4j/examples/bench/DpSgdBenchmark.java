@@ -1,0 +1,116 @@
+package org.dpdl4j.examples.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.dpdl4j.core.training.DpSgdConfig;
+import org.dpdl4j.core.training.DpSgdTrainer;
+import org.dpdl4j.examples.data.FashionMnist;
+import org.dpdl4j.examples.models.ReferenceModels;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * DP-SGD step time against plain DL4J {@code fit} on the same network and batch size, measured in the
+ * same process. The DP step is the whole production step: Poisson sampling, ledger record (fsynced),
+ * per-example gradients, clipping, secure noise, normalisation and the DL4J updater.
+ */
+@Command(name = "dpsgd", description = "Time a DP-SGD step against DL4J's non-private fit (same process).")
+public final class DpSgdBenchmark implements Callable<Integer> {
+
+    @Option(names = "--model", description = "mlp or cnn (default: ${DEFAULT-VALUE}).")
+    String model = "mlp";
+
+    @Option(names = "--batch", description = "Batch size; expected size for the Poisson DP step (default: ${DEFAULT-VALUE}).")
+    int batch = 256;
+
+    @Option(names = "--steps", description = "Timed steps for each side (default: ${DEFAULT-VALUE}).")
+    int steps = 30;
+
+    @Option(names = "--warmup", description = "Untimed warm-up steps for each side (default: ${DEFAULT-VALUE}).")
+    int warmup = 5;
+
+    @Option(names = "--seeded", description = "Use seeded noise instead of the secure CSPRNG.")
+    boolean seeded;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    private MultiLayerNetwork build() {
+        return switch (model) {
+            case "mlp" -> ReferenceModels.mlp(42, new Sgd(0.1), DataType.FLOAT);
+            case "cnn" -> ReferenceModels.tramerBonehCnn(42, new Sgd(0.1), DataType.FLOAT);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "'; use mlp or cnn");
+        };
+    }
+
+    private static DataSet data() {
+        if (FashionMnist.isAvailable()) {
+            return FashionMnist.train().toDataSet();
+        }
+        // Timing does not depend on pixel values; synthetic data keeps the benchmark runnable anywhere.
+        Nd4j.getRandom().setSeed(1);
+        var x = Nd4j.rand(DataType.FLOAT, 60_000, 784);
+        var y = Nd4j.zeros(DataType.FLOAT, 60_000, 10);
+        for (int i = 0; i < 60_000; i++) {
+            y.putScalar(i, i % 10, 1f);
+        }
+        return new DataSet(x, y);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        DataSet all = data();
+        DataSet fixed = new DataSet(all.getFeatures().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup(),
+                all.getLabels().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup());
+
+        Timing.Result nonPrivate = NonPrivateBaseline.measure(build(), fixed, warmup, steps);
+
+        Path ledger = Files.createTempFile("dpdl4j-bench-ledger-", ".jsonl");
+        Files.delete(ledger);
+        DpSgdConfig.Builder cfg = DpSgdConfig.builder().clipNorm(1.0).noiseMultiplier(1.0).batchSize(batch).delta(1e-5)
+                .ledger(ledger);
+        if (seeded) {
+            cfg.seed(7);
+        }
+        Timing.Result dp;
+        boolean fallback;
+        try (DpSgdTrainer trainer = DpSgdTrainer.makePrivate(build(), all, cfg.build())) {
+            dp = Timing.measure(warmup, steps, trainer::step);
+            fallback = trainer.report().notes().stream().anyMatch(n -> n.contains("fallback"));
+        } finally {
+            Files.deleteIfExists(ledger);
+        }
+
+        ObjectNode out = new ObjectMapper().createObjectNode();
+        out.put("benchmark", "dpsgd");
+        out.put("model", model);
+        out.put("batch", batch);
+        out.put("steps", steps);
+        out.put("dp_ms_per_step", dp.medianMs());
+        out.put("dp_p90_ms", dp.p90Ms());
+        out.put("nonprivate_ms_per_step", nonPrivate.medianMs());
+        out.put("nonprivate_dl4j_ms_per_step", nonPrivate.medianMs());
+        out.put("ratio", dp.medianMs() / nonPrivate.medianMs());
+        out.put("secure_noise", !seeded);
+        out.put("engine_fallback", fallback);
+        out.put("data", FashionMnist.isAvailable() ? "fashion-mnist" : "synthetic");
+        out.put("cpus", Runtime.getRuntime().availableProcessors());
+        out.put("java", System.getProperty("java.version"));
+        if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(out));
+        } else {
+            System.out.printf("%s batch %d: DP %.1f ms/step, DL4J fit %.1f ms/step, ratio %.2f%n", model, batch,
+                    dp.medianMs(), nonPrivate.medianMs(), dp.medianMs() / nonPrivate.medianMs());
+        }
+        return 0;
+    }
+}
