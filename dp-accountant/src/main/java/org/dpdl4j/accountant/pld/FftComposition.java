@@ -108,25 +108,19 @@ final class FftComposition {
 
         double[] window = new double[n];
         double maxEntry = 0;
-        double negative = 0;
         for (int i = 0; i < n; i++) {
             double v = composed[(int) Math.floorMod(kLo + i - shift, (long) n)];
             if (v < 0) {
-                negative -= v;
                 v = 0;
             }
             window[i] = v;
             maxEntry = Math.max(maxEntry, v);
         }
         // Round-off: binary powering multiplies the relative error of a spectrum value by about its count,
-        // so every composed entry carries an absolute error of order u·(Σc + FFT depth)·(largest entry),
-        // summed here over the window. Calibrated (with a margin of 2 or more) against exact direct
-        // convolution in the tests; an estimate, not a bound. The clamped negative mass, pure round-off,
-        // is a floor for it.
-        double roundoff = Math.max(negative,
-                2.0 * n * UNIT_ROUNDOFF * (totalCount + 4.0 * log2n + 10) * maxEntry);
-        return new ComposedPld(d, kLo, window, infinityMass, above, above + below, Math.min(1.0, truncated),
-                roundoff);
+        // so every composed entry carries an absolute error of order u·(Σc + FFT depth)·(largest entry).
+        // Calibrated against exact direct convolution in the tests; an estimate, not a bound.
+        double noise = 2.0 * UNIT_ROUNDOFF * (totalCount + 4.0 * log2n + 10) * maxEntry;
+        return new ComposedPld(d, kLo, window, infinityMass, above, above + below, Math.min(1.0, truncated), noise);
     }
 
     private static long clampIndex(double k) {

@@ -26,13 +26,20 @@ import org.dpdl4j.accountant.rdp.RdpAccountant;
  * is reported), and any composition of these. Sampling without replacement is refused; the rdp accountant
  * implements the Wang–Balle–Kasiviswanathan bound for it.
  *
- * <p>Grid. Unless fixed with {@link Builder#gridStep(double)}, the loss grid step is chosen so that the
- * dominant error term, the rounding shift Δ·sqrt(T·log(1/η)/2) of {@link DiscretizationError} (η = 1% of
- * δ), is a fraction of {@link Builder#targetRelativeError(double)} times the RDP estimate of ε (an upper
- * bound on the true ε). Each query is answered from a distribution designed for δ's half-decade (δ in
- * [10^{k−½}, 10^{k+½})), so ε(δ) and δ(ε) of the same event use the same grid and are consistent. If the
- * grid would exceed {@link Builder#maxGridSize(int)} points Δ is coarsened, which widens the stated error;
- * a note then says so.
+ * <p>Grid. Unless fixed with {@link Builder#gridStep(double)}, the loss grid step Δ is chosen so that the
+ * dominant error term, the rounding shift T·b(Δ) + Δ·sqrt(T·log(1/η)/2) of {@link DiscretizationError}
+ * (η = 1% of δ, b(Δ) ≈ Δ²/8), is 3/4 of {@link Builder#targetRelativeError(double)} times the RDP estimate
+ * of ε (an upper bound on the true ε, floored at 0.5). If the resulting interval is still wider than 1.5
+ * times the target because RDP overestimated ε, Δ is recomputed once from the PLD's own ε. Each query is
+ * answered from a distribution designed for δ's half-decade (δ in [10^{k−½}, 10^{k+½}); the grid is
+ * designed at the upper edge, the tail budgets at the lower edge), so ε(δ) and δ(ε) of the same event use
+ * the same distribution and are consistent. If the grid would exceed {@link Builder#maxGridSize(int)} points
+ * Δ is coarsened, which widens the stated error; a note then says so.
+ *
+ * <p>Limits. The FFT works in double precision: every composed mass carries a round-off of about
+ * u·T·(largest mass), which is added to (upper end) or subtracted from (lower end) each mass. With 10⁴ steps
+ * this floor is near 1e-11 in δ, so δ below about 1e-10 gives a wider interval and δ below the floor gives
+ * ε = +∞ (use rdp there).
  *
  * <p>Privacy assumption: each event describes the mechanism that ran (sensitivity 1 relative to the noise
  * multiplier, Poisson sampling with exactly rate q, fresh randomness per step), and all steps are stated
@@ -49,10 +56,15 @@ public final class PldAccountant implements PrivacyAccountant {
 
     /** Part of the error target given to the rounding shift; the rest covers the other terms. */
     private static final double SHIFT_SHARE = 0.75;
-    /** ε below which the target is taken relative to this value instead (tiny ε needs no finer grid). */
-    private static final double EPSILON_FLOOR = 0.05;
+    /**
+     * Reference ε for the first pass when RDP gives less: small ε start on a cheap coarse grid and the
+     * refinement pass then sizes the grid from the PLD's own ε (and ε = 0 costs nothing).
+     */
+    private static final double EPSILON_FLOOR = 0.5;
     private static final double MAX_GRID_STEP = 1.0;
     private static final int MAX_COARSENINGS = 6;
+    /** A first pass whose error exceeds this multiple of the target is refined once. */
+    private static final double REFINE_RATIO = 1.5;
 
     private final double targetRelativeError;
     private final double fixedGridStep;
@@ -193,43 +205,77 @@ public final class PldAccountant implements PrivacyAccountant {
                 + " events; use the rdp accountant");
     }
 
-    /** Builds the distribution for half-decade k with the given error target, coarsening Δ if needed. */
+    /**
+     * Builds the distribution for half-decade k with the given error target. The design depends only on
+     * the event, the settings and k, so that every query in the half-decade sees the same distribution.
+     */
     private PrivacyLossDistribution build(DpEvent event, FlatEvents flat, List<SubsampledGaussianLoss> losses,
                                           int k, double relativeError) {
         long steps = flat.totalCount();
         double deltaForBudget = Math.pow(10, k - 0.5);
         double deltaForGrid = Math.min(0.5, Math.pow(10, k + 0.5));
         double logTail = Math.log(deltaForBudget) + Math.log(tailMassFraction);
-        List<String> notes = new ArrayList<>();
-        double gridStep;
-        if (Double.isNaN(fixedGridStep)) {
-            double epsRef = rdp.epsilon(event, deltaForGrid).epsilon();
-            if (!(epsRef < Double.POSITIVE_INFINITY)) {
-                epsRef = 100;
-            }
-            epsRef = Math.max(epsRef, EPSILON_FLOOR);
-            double logEtaDesign = Math.log(0.01 * deltaForGrid);
-            gridStep = relativeError * SHIFT_SHARE * epsRef / Math.sqrt(steps * -logEtaDesign / 2);
-            gridStep = Math.min(gridStep, MAX_GRID_STEP);
-            notes.add(String.format(Locale.ROOT, "grid step %.4g chosen for a target error of %.3g x epsilon "
-                    + "(RDP estimate %.4g at delta %.3g, %d steps)", gridStep, relativeError, epsRef, deltaForGrid, steps));
-        } else {
-            gridStep = fixedGridStep;
-            notes.add(String.format(Locale.ROOT, "grid step %.4g fixed by the caller", gridStep));
+        if (!Double.isNaN(fixedGridStep)) {
+            List<String> notes = new ArrayList<>();
+            notes.add(String.format(Locale.ROOT, "grid step %.4g fixed by the caller", fixedGridStep));
+            return composeWithinLimit(flat, losses, fixedGridStep, logTail, steps, notes);
         }
+        double epsRef = rdp.epsilon(event, deltaForGrid).epsilon();
+        if (!(epsRef < Double.POSITIVE_INFINITY)) {
+            epsRef = 100;
+        }
+        epsRef = Math.max(epsRef, EPSILON_FLOOR);
+        double gridStep = gridStepFor(relativeError * epsRef, steps, deltaForGrid);
+        List<String> notes = new ArrayList<>();
+        notes.add(String.format(Locale.ROOT, "grid step %.4g chosen for a target error of %.3g x epsilon (RDP estimate "
+                + "%.4g at delta %.3g, %d steps)", gridStep, relativeError, epsRef, deltaForGrid, steps));
+        PrivacyLossDistribution pld = composeWithinLimit(flat, losses, gridStep, logTail, steps, notes);
+        // The RDP estimate can be far above the true ε (tiny ε, strong subsampling), leaving the grid too
+        // coarse for the target. One refinement from the PLD's own ε at the design δ fixes that when the
+        // rounding shift dominates the error; otherwise a finer grid would not help.
+        PrivacyLossDistribution.Interval in = pld.interval(deltaForGrid);
+        double width = in.upper() - in.lower();
+        if (Double.isFinite(in.upper()) && in.upper() > 0 && !Double.isNaN(in.shift())
+                && width > REFINE_RATIO * relativeError * in.upper() && in.shift() > 0.5 * width) {
+            double refined = gridStepFor(relativeError * in.upper(), steps, deltaForGrid);
+            if (refined < 0.8 * gridStep) {
+                List<String> refinedNotes = new ArrayList<>();
+                refinedNotes.add(String.format(Locale.ROOT, "grid step %.4g chosen for a target error of %.3g x "
+                        + "epsilon (refined from a first pass with step %.4g, which gave epsilon %.4g at delta %.3g, "
+                        + "%d steps)", refined, relativeError, gridStep, in.upper(), deltaForGrid, steps));
+                pld = composeWithinLimit(flat, losses, refined, logTail, steps, refinedNotes);
+            }
+        }
+        return pld;
+    }
+
+    /**
+     * The grid step whose rounding shift T·b(Δ) + Δ·sqrt(T·log(1/η)/2), with b(Δ) ≈ Δ²/8 and η = 1% of δ,
+     * equals {@link #SHIFT_SHARE} of the error budget (the positive root of the quadratic).
+     */
+    static double gridStepFor(double errorBudget, long steps, double delta) {
+        double a = steps / 8.0;
+        double b = Math.sqrt(steps * -Math.log(0.01 * delta) / 2);
+        double c = SHIFT_SHARE * errorBudget;
+        return Math.min(MAX_GRID_STEP, 2 * c / (b + Math.sqrt(b * b + 4 * a * c)));
+    }
+
+    /** Composes on the given grid, coarsening it if the grid would exceed the size limit. */
+    private PrivacyLossDistribution composeWithinLimit(FlatEvents flat, List<SubsampledGaussianLoss> losses,
+                                                       double gridStep, double logTail, long steps, List<String> notes) {
+        double step = gridStep;
         for (int attempt = 0; ; attempt++) {
             try {
-                PrivacyLossDistribution pld = compose(flat, losses, gridStep, logTail, steps, notes);
-                return pld;
+                return compose(flat, losses, step, logTail, steps, notes);
             } catch (ConnectTheDots.GridTooLargeException e) {
                 if (attempt >= MAX_COARSENINGS) {
                     throw new IllegalStateException("the pld accountant could not fit the loss distribution into "
                             + maxGridSize + " grid points; raise maxGridSize or use the rdp accountant", e);
                 }
                 double factor = e.points == Long.MAX_VALUE ? 16.0 : Math.max(1.25, 1.1 * e.points / (double) maxGridSize);
-                gridStep *= factor;
+                step *= factor;
                 notes.add(String.format(Locale.ROOT, "warning: grid coarsened to %.4g to stay within %d points; "
-                        + "the stated error is larger than targeted", gridStep, maxGridSize));
+                        + "the stated error is larger than targeted", step, maxGridSize));
             }
         }
     }
@@ -269,9 +315,11 @@ public final class PldAccountant implements PrivacyAccountant {
             ComposedPld c = directions.get(k);
             notes.add(String.format(Locale.ROOT, "%s direction: window of %d points over losses [%.4g, %.4g]; mass at "
                     + "infinity %.3g (truncation), truncated-step probability <= %.3g, aliased mass <= %.3g (above the "
-                    + "window <= %.3g, added to delta), FFT round-off estimate %.3g (added to delta)",
+                    + "window <= %.3g, added to delta), FFT round-off estimate %.3g per entry (%.3g over the window; added to each "
+                    + "mass for the upper end, subtracted for the lower end)",
                     symmetric ? "both" : names[k], c.windowSize(), c.loss(0), c.loss(c.windowSize() - 1),
-                    c.infinityMass(), c.truncatedMass(), c.aliasedMassBound(), c.upperTailBound(), c.roundoffMass()));
+                    c.infinityMass(), c.truncatedMass(), c.aliasedMassBound(), c.upperTailBound(), c.noisePerEntry(),
+                    c.roundoffMass()));
         }
         return new PrivacyLossDistribution(directions, gridStep, steps, notes);
     }

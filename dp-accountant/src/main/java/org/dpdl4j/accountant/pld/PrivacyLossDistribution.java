@@ -89,7 +89,7 @@ public final class PrivacyLossDistribution {
         }
         double worst = 0;
         for (ComposedPld c : directions) {
-            worst = Math.max(worst, c.delta(epsilon, c.upperTailBound() + c.roundoffMass()));
+            worst = Math.max(worst, c.delta(epsilon, c.upperTailBound(), c.noisePerEntry()));
         }
         return Math.min(1.0, worst);
     }
@@ -103,17 +103,68 @@ public final class PrivacyLossDistribution {
         double up = delta(epsilon);
         double best = 0;
         for (ComposedPld c : directions) {
-            double doubt = c.aliasedMassBound() + c.truncatedMass() + c.roundoffMass();
+            double doubt = c.aliasedMassBound() + c.truncatedMass();
             for (double f : ETA_FRACTIONS) {
                 double eta = f * up;
                 if (!(eta > 0)) {
                     continue;
                 }
                 double s = DiscretizationError.shift(gridStep, steps, Math.log(eta));
-                best = Math.max(best, c.delta(epsilon + s, 0.0) - eta - doubt);
+                best = Math.max(best, c.delta(epsilon + s, 0.0, -c.noisePerEntry()) - eta - doubt);
             }
         }
         return best;
+    }
+
+    /** The two ends of the ε interval and how the lower one was obtained. */
+    record Interval(double upper, double lower, double shift, double eta) {
+    }
+
+    /** The interval [lower, upper] containing the true ε(δ); shift and eta are NaN without a lower bound. */
+    Interval interval(double delta) {
+        if (directions.isEmpty()) {
+            return new Interval(0.0, 0.0, Double.NaN, Double.NaN);
+        }
+        double up = 0;
+        for (ComposedPld c : directions) {
+            double extra = c.upperTailBound();
+            double noise = c.noisePerEntry();
+            double e = c.epsilon(delta, extra, noise);
+            if (e != Double.POSITIVE_INFINITY) {
+                // Closed-form solution then rounding: move up by ulps until the curve is surely ≤ δ.
+                for (int k = 0; k < 8 && c.delta(e, extra, noise) > delta; k++) {
+                    e = e + Math.max(Math.ulp(e) * 4, 1e-15) * (1 << k);
+                }
+            }
+            up = Math.max(up, e);
+        }
+        if (up == Double.POSITIVE_INFINITY) {
+            return new Interval(up, 0.0, Double.NaN, Double.NaN);
+        }
+        // Each η gives a valid lower bound; keep the best, and its shift even when the bound is below 0
+        // (the grid design uses it to tell a too-coarse grid from masses in doubt that are too large).
+        double low = Double.NEGATIVE_INFINITY;
+        double bestShift = Double.NaN;
+        double bestEta = Double.NaN;
+        for (ComposedPld c : directions) {
+            double doubt = c.aliasedMassBound() + c.truncatedMass();
+            for (double f : ETA_FRACTIONS) {
+                double eta = f * delta;
+                double target = delta + eta + doubt;
+                if (!(target < 1)) {
+                    continue;
+                }
+                double s = DiscretizationError.shift(gridStep, steps, Math.log(eta));
+                double candidate = c.epsilon(target, 0.0, -c.noisePerEntry()) - s;
+                if (candidate > low) {
+                    low = candidate;
+                    bestShift = s;
+                    bestEta = eta;
+                }
+            }
+        }
+        low = Math.max(0.0, low);
+        return new Interval(up, Math.min(low, up), bestShift, bestEta);
     }
 
     /**
@@ -125,54 +176,31 @@ public final class PrivacyLossDistribution {
         if (directions.isEmpty()) {
             return new EpsilonResult(0.0, delta, "pld", Double.NaN, 0.0, notes);
         }
-        double up = 0;
-        for (ComposedPld c : directions) {
-            double extra = c.upperTailBound() + c.roundoffMass();
-            double e = c.epsilon(delta, extra);
-            if (e != Double.POSITIVE_INFINITY) {
-                // Closed-form solution then rounding: move up by ulps until the curve is surely ≤ δ.
-                for (int k = 0; k < 8 && c.delta(e, extra) > delta; k++) {
-                    e = e + Math.max(Math.ulp(e) * 4, 1e-15) * (1 << k);
-                }
-            }
-            up = Math.max(up, e);
-        }
+        Interval in = interval(delta);
         List<String> out = new ArrayList<>(notes);
-        if (up == Double.POSITIVE_INFINITY) {
-            out.add("no finite epsilon: the mass at infinite loss plus the masses in doubt exceed delta");
-            return new EpsilonResult(up, delta, "pld", Double.NaN, Double.POSITIVE_INFINITY, out);
-        }
-        double low = 0;
-        double bestShift = Double.NaN;
-        double bestEta = Double.NaN;
+        double roundoff = 0;
         for (ComposedPld c : directions) {
-            double doubt = c.aliasedMassBound() + c.truncatedMass() + c.roundoffMass();
-            for (double f : ETA_FRACTIONS) {
-                double eta = f * delta;
-                double target = delta + eta + doubt;
-                if (!(target < 1)) {
-                    continue;
-                }
-                double s = DiscretizationError.shift(gridStep, steps, Math.log(eta));
-                double candidate = c.epsilon(target, 0.0) - s;
-                if (candidate > low) {
-                    low = candidate;
-                    bestShift = s;
-                    bestEta = eta;
-                }
-            }
+            roundoff = Math.max(roundoff, c.roundoffMass());
         }
-        low = Math.min(low, up);
-        double errorBound = up - low;
-        if (Double.isNaN(bestShift)) {
+        if (roundoff > 1e-3 * delta) {
+            out.add(String.format(Locale.ROOT, "warning: the FFT round-off (about %.2g summed over the window) is not "
+                    + "small compared with delta = %.2g, which widens the interval; the rdp accountant may be tighter "
+                    + "at this delta", roundoff, delta));
+        }
+        if (in.upper() == Double.POSITIVE_INFINITY) {
+            out.add("no finite epsilon: the mass at infinite loss plus the masses in doubt (truncation, window, "
+                    + "round-off) exceed delta; use a larger delta or the rdp accountant");
+            return new EpsilonResult(in.upper(), delta, "pld", Double.NaN, Double.POSITIVE_INFINITY, out);
+        }
+        if (Double.isNaN(in.shift())) {
             out.add(String.format(Locale.ROOT, "error bound: no useful lower bound at this delta (the masses in doubt "
-                    + "are too large compared with delta); the true epsilon lies in [0, %.6g]", up));
+                    + "are too large compared with delta); the true epsilon lies in [0, %.6g]", in.upper()));
         } else {
             out.add(String.format(Locale.ROOT, "error bound: the true epsilon lies in [%.6g, %.6g]; lower end from the "
                     + "randomized-rounding coupling of connect-the-dots with Hoeffding's inequality (loss shift %.4g at "
-                    + "eta = %.3g, bias b(grid) = %.3g per step) and the masses in doubt", low, up, bestShift, bestEta,
-                    DiscretizationError.bias(gridStep)));
+                    + "eta = %.3g, bias b(grid) = %.3g per step) and the masses in doubt", in.lower(), in.upper(),
+                    in.shift(), in.eta(), DiscretizationError.bias(gridStep)));
         }
-        return new EpsilonResult(up, delta, "pld", Double.NaN, errorBound, out);
+        return new EpsilonResult(in.upper(), delta, "pld", Double.NaN, in.upper() - in.lower(), out);
     }
 }
