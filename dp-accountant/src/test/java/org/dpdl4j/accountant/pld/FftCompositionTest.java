@@ -38,6 +38,7 @@ class FftCompositionTest {
         ComposedPld c = FftComposition.compose(List.of(a, b), new long[] {ca, cb}, Math.log(1e-15), Math.log(1e-15),
                 1 << 20);
         double sumAbs = 0;
+        double maxAbs = 0;
         double outside = 0;
         for (int i = 0; i < exact.length; i++) {
             long k = offset + i;
@@ -49,13 +50,35 @@ class FftCompositionTest {
             long k = c.windowStart() + i - offset;
             double e = k >= 0 && k < exact.length ? exact[(int) k] : 0.0;
             sumAbs += Math.abs(c.pmf(i) - e);
+            maxAbs = Math.max(maxAbs, Math.abs(c.pmf(i) - e));
         }
         assertTrue(sumAbs <= c.roundoffMass(), "round-off " + sumAbs + " vs estimate " + c.roundoffMass());
+        assertTrue(maxAbs <= c.noisePerEntry(), "entry round-off " + maxAbs + " vs estimate " + c.noisePerEntry());
         assertTrue(outside <= c.aliasedMassBound(), "outside mass " + outside + " vs bound " + c.aliasedMassBound());
         // 1 − Π(1 − p)^c, which for tiny masses is Σ c·p to first order.
         double infinity = ca * a.infinityMass() + cb * b.infinityMass();
         assertTrue(infinity > 0);
         assertEquals(infinity, c.infinityMass(), 1e-6 * infinity);
+    }
+
+    @Test
+    void roundoffEstimateCoversSpikyDistributions() {
+        // Small q: most mass sits in one spike, so the spectrum stays large at high frequencies.
+        DiscretePld a = ConnectTheDots.discretize(new SubsampledGaussianLoss(0.05, 0.8), 0.01, Math.log(1e-18), 1 << 20)
+                .get(LossDirection.REMOVE);
+        int count = 25;
+        double[] exact = {1.0};
+        for (int t = 0; t < count; t++) {
+            exact = convolve(exact, a.pmfArray());
+        }
+        ComposedPld c = FftComposition.compose(List.of(a), new long[] {count}, Math.log(1e-15), Math.log(1e-15), 1 << 20);
+        double maxAbs = 0;
+        for (int i = 0; i < c.windowSize(); i++) {
+            long k = c.windowStart() + i - count * a.offset();
+            double e = k >= 0 && k < exact.length ? exact[(int) k] : 0.0;
+            maxAbs = Math.max(maxAbs, Math.abs(c.pmf(i) - e));
+        }
+        assertTrue(maxAbs <= c.noisePerEntry(), "entry round-off " + maxAbs + " vs estimate " + c.noisePerEntry());
     }
 
     @Test

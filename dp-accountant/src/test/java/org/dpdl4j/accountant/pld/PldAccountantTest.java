@@ -173,6 +173,18 @@ class PldAccountantTest {
     }
 
     @Test
+    void belowTheRoundoffFloorTheIntervalWidensButStillContainsTheExactValue() {
+        DpEvent event = new SelfComposedEvent(GaussianEvent.of(20), 10_000);
+        for (double delta : new double[] {1e-9, 1e-12}) {
+            EpsilonResult r = PLD.epsilon(event, delta);
+            double exact = GaussianAccountant.epsilon(5.0, delta);
+            assertTrue(r.epsilon() >= exact && r.epsilon() - r.errorBound() <= exact, r + " vs " + exact);
+        }
+        EpsilonResult tiny = PLD.epsilon(event, 1e-12);
+        assertTrue(tiny.notes().stream().anyMatch(n -> n.contains("round-off")), tiny.notes().toString());
+    }
+
+    @Test
     void fixedGridStepIsUsedAndFinerGridsTightenTheInterval() {
         DpEvent event = poisson(0.01, 1.0, 300);
         PldAccountant coarse = PldAccountant.builder().gridStep(1e-3).build();
