@@ -169,7 +169,7 @@ final class ConnectTheDots {
 
     private static long checkedIndex(double k) {
         if (k == Double.NEGATIVE_INFINITY) {
-            // The loss infimum lies below the grid only for q = 1, where floorIndex gets a finite loss.
+            // Tail points are finite z, whose losses are finite; reaching this is a bug, not an input error.
             throw new IllegalStateException("infinite grid index");
         }
         if (Math.abs(k) > 1e15) {

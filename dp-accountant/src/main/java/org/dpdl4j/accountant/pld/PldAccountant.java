@@ -121,12 +121,21 @@ public final class PldAccountant implements PrivacyAccountant {
         }
     }
 
+    /**
+     * The upper end ε of the interval [ε − errorBound, ε] that contains the true ε at δ, with notes on the
+     * grid, the window and every mass in doubt. One composition (two with the refinement pass).
+     */
     @Override
     public EpsilonResult epsilon(DpEvent event, double delta) {
         PrivacyParameters.checkDelta(delta);
         return distribution(event, delta).epsilon(delta);
     }
 
+    /**
+     * An upper bound on δ at ε. Costs a coarse composition plus one or two fine ones: the answer comes
+     * from the distributions that {@link #epsilon} uses for the half-decades that can contain it, so that
+     * {@code delta(event, epsilon(event, δ).epsilon()) ≤ δ}.
+     */
     @Override
     public double delta(DpEvent event, double epsilon) {
         PrivacyParameters.checkEpsilon(epsilon);

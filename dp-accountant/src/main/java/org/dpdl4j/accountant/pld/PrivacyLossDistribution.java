@@ -12,15 +12,15 @@ import org.dpdl4j.accountant.PrivacyParameters;
  * directions (one for symmetric mechanisms), that answers ε(δ) and δ(ε) consistently: for one object
  * {@code delta(epsilon(δ).epsilon()) ≤ δ} exactly.
  *
- * <p>Upper end: δ_up(ε) = max over directions of [m_∞ + Σ_{l&gt;ε} p(1 − e^{ε−l}) + (mass above the FFT
- * window) + (round-off estimate)], a pessimistic curve because the discretization dominates the
- * mechanism ({@link ConnectTheDots}) and every mass in doubt counts in full.
+ * <p>Upper end: δ_up(ε) = max over directions of [m_∞ + Σ_{l&gt;ε} (p + e)(1 − e^{ε−l}) + (mass above the FFT
+ * window)], where e is the round-off estimate of one window entry. It is a pessimistic curve because the
+ * discretization dominates the mechanism ({@link ConnectTheDots}) and every mass in doubt counts in full.
  *
  * <p>Lower end (the stated error): ε_low = max over directions and over a few η of
- * ε_disc(δ + η + P(truncation) + aliased mass + round-off) − s(η), where s(η) = T·b(Δ) + Δ·sqrt(T·log(1/η)/2)
- * is the loss shift of {@link DiscretizationError}. The true ε lies in [ε_low, ε_up]; {@code errorBound}
- * = ε_up − ε_low. Floating-point error of the per-step masses (relative ≲ 1e-12) is not included, and the
- * FFT round-off term is an estimate rather than a bound.
+ * ε'(δ + η + P(truncation) + aliased mass) − s(η), where ε' solves the curve with masses p − e and
+ * s(η) = T·b(Δ) + Δ·sqrt(T·log(1/η)/2) is the loss shift of {@link DiscretizationError}. The true ε lies in
+ * [ε_low, ε_up]; {@code errorBound} = ε_up − ε_low. Floating-point error of the per-step masses (relative
+ * ≲ 1e-12) is not included, and the FFT round-off e is a calibrated estimate rather than a bound.
  *
  * <p>Privacy assumption: the mechanisms are those of the accounted events (Gaussian, or Poisson-subsampled
  * Gaussian under add/remove-one), run with independent randomness, and every step of the run is on the
