@@ -26,7 +26,7 @@ class PldCliTest {
     }
 
     @Test
-    void pldRefusesFixedSizeSamplingInOneLine() {
+    void exactGaussianRefusesSubsampledStepsInOneLine() {
         CliRunner.Result r = CliRunner.run("epsilon", "--event", "0.01:1.0:100", "--delta", "1e-5", "--accountant", "gaussian");
         assertEquals(1, r.exitCode());
         assertEquals(1, r.err().strip().lines().count(), r.err());
