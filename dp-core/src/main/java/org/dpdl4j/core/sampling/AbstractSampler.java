@@ -52,6 +52,11 @@ abstract class AbstractSampler implements BatchSampler {
 
     @Override
     public final synchronized Batch next() {
+        return toBatch(nextStep());
+    }
+
+    /** Draws the next step's indices and advances the counters: {@link #next()} without gathering rows. */
+    final synchronized long[] nextStep() {
         long[] indices = nextIndices();
         stepsTaken++;
         stepInEpoch++;
@@ -59,7 +64,7 @@ abstract class AbstractSampler implements BatchSampler {
             epoch++;
             stepInEpoch = 0;
         }
-        return toBatch(indices);
+        return indices;
     }
 
     /** The batch holding the rows at {@code indices}. */
