@@ -67,37 +67,42 @@ abstract class ElementwiseNoise implements GaussianNoise {
             throw new IllegalArgumentException("target has " + target.length()
                     + " elements; add noise to it in chunks of at most 2^31 - 9 elements");
         }
-        DataType type = target.dataType();
         if (canWriteInPlace(target, positions)) {
-            if (type == DataType.FLOAT) {
-                FloatBuffer memory = target.data().asNioFloat();
-                float[] values = new float[(int) target.length()];
-                memory.get(0, values);
-                addToFloats(values, positions, std);
-                memory.put(0, values);
-            } else {
-                DoubleBuffer memory = target.data().asNioDouble();
-                double[] values = new double[(int) target.length()];
-                memory.get(0, values);
-                addToDoubles(values, positions, std);
-                memory.put(0, values);
-            }
+            addInPlace(target, positions, std);
             return;
         }
-        // A fresh c-order copy has a buffer holding exactly the target's elements, whatever the target's
-        // ordering, strides or view offset; the result goes back through assign, which handles all of those.
+        // A fresh c-order copy holds exactly the target's elements in a buffer of its own, whatever the
+        // target's ordering, strides or view offset; assign writes the result back through all of those.
+        DataType type = target.dataType();
         INDArray work = type == DataType.FLOAT || type == DataType.DOUBLE ? target.dup('c') : target.castTo(DataType.DOUBLE).dup('c');
-        INDArray noised;
-        if (work.dataType() == DataType.FLOAT) {
+        if (canWriteInPlace(work, positions)) {
+            addInPlace(work, positions, std);
+        } else if (work.dataType() == DataType.FLOAT) {
             float[] values = work.data().asFloat();
             addToFloats(values, positions, std);
-            noised = Nd4j.createFromArray(values);
+            work.assign(Nd4j.createFromArray(values).reshape('c', work.shape()));
         } else {
             double[] values = work.data().asDouble();
             addToDoubles(values, positions, std);
-            noised = Nd4j.createFromArray(values);
+            work.assign(Nd4j.createFromArray(values).reshape('c', work.shape()));
         }
-        target.assign(noised.reshape('c', target.shape()));
+        target.assign(work);
+    }
+
+    private void addInPlace(INDArray target, int[] positions, double std) {
+        if (target.dataType() == DataType.FLOAT) {
+            FloatBuffer memory = target.data().asNioFloat();
+            float[] values = new float[(int) target.length()];
+            memory.get(0, values);
+            addToFloats(values, positions, std);
+            memory.put(0, values);
+        } else {
+            DoubleBuffer memory = target.data().asNioDouble();
+            double[] values = new double[(int) target.length()];
+            memory.get(0, values);
+            addToDoubles(values, positions, std);
+            memory.put(0, values);
+        }
     }
 
     /**
