@@ -116,6 +116,7 @@ abstract class ElementwiseNoise implements GaussianNoise {
         return (type == DataType.FLOAT || type == DataType.DOUBLE)
                 && Nd4j.getEnvironment().isCPU()
                 && !target.isView()
+                && target.offset() == 0
                 && target.data().length() == target.length()
                 && (positions == null || target.elementWiseStride() == 1);
     }

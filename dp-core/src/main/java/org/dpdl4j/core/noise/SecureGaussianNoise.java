@@ -20,11 +20,13 @@ import java.security.SecureRandom;
  * <li><b>No low-bit leak.</b> g is a power of two, so x/g, round(x/g)·g and K·g are exact, and the one
  * remaining addition (and the final cast to the target's type) is correctly rounded. The stored value is
  * therefore a deterministic function of the integer round(x/g) + K alone. Two inputs in the same grid
- * cell give identical outputs for the same randomness, and the set of possible outputs is a shifted
- * copy of the same lattice. This removes the x-dependent gaps in the output's support that the attacks
- * of Mironov (CCS 2012) and Jin et al. (S&amp;P 2022) read, for Laplace and for Gaussian noise in
- * DP-SGD. Sampling time does not depend on x, and the polar method's rejection count is independent of
- * the value it returns.</li>
+ * cell give identical outputs for the same randomness, and every input's outputs lie on the same
+ * lattice gℤ (before the final rounding to the target's precision, which is itself a function of
+ * round(x/g) + K). This removes the x-dependent gaps in the output's support that the attacks of
+ * Mironov (CCS 2012) and Jin et al. (S&amp;P 2022) read, for Laplace and for Gaussian noise in DP-SGD.
+ * The random draws, and so their number and timing, do not depend on x, and the polar method's
+ * rejection count is independent of the value it returns (rejection-sampler timing was the other
+ * channel of Jin et al.).</li>
  * <li><b>Accounting.</b> Were Z exactly normal, y would be g·round((x̃ + std·Z)/g) with x̃ = g·round(x/g):
  * a post-processing of the exact Gaussian mechanism applied to x̃. Rounding moves each coordinate by
  * at most g/2, so the L2 sensitivity of x̃ is at most Δ + g√d for d noised coordinates. With std = σΔ

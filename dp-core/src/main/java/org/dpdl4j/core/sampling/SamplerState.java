@@ -10,6 +10,10 @@ import java.util.Objects;
  * moves it to the next stream of its seed ({@code streamId + 1}), so a resumed run never replays the
  * batches of the interrupted one.
  *
+ * <p>A seeded restore is deterministic: restoring the same checkpoint twice gives the same batches
+ * (stream {@code streamId + 1} both times), so two resumptions from one checkpoint share their batches.
+ * That is the point of seeded runs (reproducible experiments) and one more reason they are not private.
+ *
  * <p>Privacy assumption: a checkpoint is as confidential as the training data (it may hold the seed
  * of a seeded run), and the resumed run keeps accounting every step it takes.
  *
