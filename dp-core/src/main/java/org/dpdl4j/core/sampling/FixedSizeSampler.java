@@ -8,8 +8,8 @@ import java.util.BitSet;
  * exactly b distinct records, regardless of earlier batches (a record may appear in consecutive
  * steps). This is precisely the mechanism whose step event is
  * {@code SampledWithoutReplacementEvent(b, N, GaussianEvent(σ/2, REPLACE_ONE))} (Wang, Balle &amp;
- * Kasiviswanathan 2019), composed over independent steps; unlike {@link ShuffledBatchSampler} it
- * needs no assumption beyond the analysis. The divisor is b. A step costs O(b) (Floyd's algorithm).
+ * Kasiviswanathan 2019), composed over independent steps. Epoch-wise shuffling into disjoint batches
+ * is deliberately not provided: the per-step bound does not cover it (Chua et al., ICML 2024). The divisor is b. A step costs O(b) (Floyd's algorithm).
  *
  * <p>Privacy assumption: the generator is secure, N is public, and neighbouring datasets differ by
  * replacing one record.

@@ -228,14 +228,14 @@ public final class DpSgdConfig {
             if (sampling != SamplingMode.FULL_BATCH && Double.isNaN(expectedBatchSize)) {
                 throw new IllegalArgumentException("set batchSize(b) for " + sampling + " sampling");
             }
-            if (sampling == SamplingMode.SHUFFLED && expectedBatchSize != Math.rint(expectedBatchSize)) {
+            if (sampling == SamplingMode.FIXED_SIZE && expectedBatchSize != Math.rint(expectedBatchSize)) {
                 throw new IllegalArgumentException("shuffled batches need an integer batch size, got " + expectedBatchSize);
             }
             if (accountant == AccountantType.GAUSSIAN && sampling != SamplingMode.FULL_BATCH) {
                 throw new IllegalArgumentException("the exact gaussian accountant only covers full-batch training; use rdp "
                         + "or pld for " + sampling + " sampling");
             }
-            if (accountant == AccountantType.PLD && sampling == SamplingMode.SHUFFLED) {
+            if (accountant == AccountantType.PLD && sampling == SamplingMode.FIXED_SIZE) {
                 throw new IllegalArgumentException("shuffled (fixed-size) batches are accounted under replace-one by rdp "
                         + "only; use accountant(RDP) or Poisson sampling");
             }

@@ -16,54 +16,8 @@ import org.dpdl4j.accountant.event.NeighbouringRelation;
 import org.dpdl4j.accountant.event.SampledWithoutReplacementEvent;
 import org.junit.jupiter.api.Test;
 
-/** Shuffled, independent fixed-size and full-batch samplers. */
+/** Independent fixed-size and full-batch samplers. */
 class FixedSizeSamplersTest {
-
-    @Test
-    void shuffledEpochsCoverEachRecordAtMostOnceWithExactlyBPerBatch() {
-        int n = 103;
-        int b = 10;
-        ShuffledBatchSampler sampler = ShuffledBatchSampler.seeded(SamplingFixtures.labelledRows(n), b, 1);
-        assertEquals(10, sampler.stepsPerEpoch(), "floor(103 / 10); the last 3 records of each permutation are dropped");
-        Set<Long> firstEpoch = null;
-        for (int epoch = 0; epoch < 3; epoch++) {
-            Set<Long> seen = new HashSet<>();
-            for (int s = 0; s < sampler.stepsPerEpoch(); s++) {
-                Batch batch = sampler.next();
-                assertEquals(b, batch.size());
-                SamplingFixtures.assertRowsMatchIndices(batch);
-                for (long i : batch.indices()) {
-                    assertTrue(seen.add(i), "record " + i + " twice in epoch " + epoch);
-                }
-            }
-            assertEquals(100, seen.size());
-            assertEquals(epoch + 1, sampler.state().epoch());
-            if (firstEpoch == null) {
-                firstEpoch = seen;
-            } else {
-                assertNotEquals(firstEpoch, seen, "each epoch needs a fresh permutation (a different 3 records left out)");
-            }
-        }
-    }
-
-    @Test
-    void shuffledPermutationIsUniform() {
-        // Position of record 0 in the epoch's first batch: each record should open an epoch equally often.
-        int n = 8;
-        ShuffledBatchSampler sampler = ShuffledBatchSampler.seeded(SamplingFixtures.labelledRows(n), 1, 2);
-        long[] firstCounts = new long[n];
-        int epochs = 16_000;
-        for (int e = 0; e < epochs; e++) {
-            firstCounts[(int) sampler.nextStep()[0]]++;
-            for (int s = 1; s < n; s++) {
-                sampler.nextStep();
-            }
-        }
-        double expected = epochs / (double) n;
-        for (long c : firstCounts) {
-            assertEquals(expected, c, 6 * Math.sqrt(expected));
-        }
-    }
 
     @Test
     void fixedSizeBatchesAreUniformSubsetsDrawnIndependently() {
@@ -111,9 +65,7 @@ class FixedSizeSamplersTest {
         InMemoryDataset data = SamplingFixtures.labelledRows(1000);
         SampledWithoutReplacementEvent expected =
                 new SampledWithoutReplacementEvent(64, 1000, new GaussianEvent(0.55, NeighbouringRelation.REPLACE_ONE));
-        assertEquals(expected, ShuffledBatchSampler.secure(data, 64).stepEvent(1.1));
         assertEquals(expected, FixedSizeSampler.secure(data, 64).stepEvent(1.1));
-        assertEquals(64.0, ShuffledBatchSampler.secure(data, 64).normalizer());
         assertEquals(64.0, FixedSizeSampler.secure(data, 64).normalizer());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FixedSizeSampler.secure(data, 64).stepEvent(-1));
         assertTrue(e.getMessage().contains("noise multiplier"), e.getMessage());
@@ -123,45 +75,10 @@ class FixedSizeSamplersTest {
     void batchSizeOutsideOneToNIsRefused() {
         InMemoryDataset data = SamplingFixtures.labelledRows(10);
         for (int b : new int[] {0, -1, 11}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShuffledBatchSampler.secure(data, b));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FixedSizeSampler.seeded(data, b, 1));
             assertTrue(e.getMessage().contains("[1, N=10]"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> FixedSizeSampler.seeded(data, b, 1));
         }
-        assertEquals(1, ShuffledBatchSampler.secure(data, 10).stepsPerEpoch());
-    }
-
-    @Test
-    void shuffledRestoreStartsAFreshEpochWithoutReplay() {
-        InMemoryDataset data = SamplingFixtures.labelledRows(100);
-        ShuffledBatchSampler original = ShuffledBatchSampler.seeded(data, 10, 4);
-        for (int s = 0; s < 3; s++) {
-            original.next();
-        }
-        SamplerState checkpoint = original.state();
-        assertEquals(0, checkpoint.epoch());
-        assertEquals(3, checkpoint.stepInEpoch());
-        long[] continued = original.next().indices();
-
-        ShuffledBatchSampler resumed = ShuffledBatchSampler.seeded(data, 10, 4);
-        resumed.restore(checkpoint);
-        SamplerState after = resumed.state();
-        assertEquals(1, after.epoch(), "the interrupted epoch is closed");
-        assertEquals(0, after.stepInEpoch());
-        assertEquals(3, after.stepsTaken());
-        long[] first = resumed.next().indices();
-        assertFalse(Arrays.equals(continued, first));
-        ShuffledBatchSampler again = ShuffledBatchSampler.seeded(data, 10, 99);
-        again.restore(checkpoint);
-        assertArrayEquals(first, again.next().indices(), "a seeded restore is deterministic");
-
-        ShuffledBatchSampler secure = ShuffledBatchSampler.secure(data, 10);
-        secure.next();
-        SamplerState secureState = secure.state();
-        ShuffledBatchSampler s1 = ShuffledBatchSampler.secure(data, 10);
-        ShuffledBatchSampler s2 = ShuffledBatchSampler.secure(data, 10);
-        s1.restore(secureState);
-        s2.restore(secureState);
-        assertFalse(Arrays.equals(s1.next().indices(), s2.next().indices()), "secure restores draw fresh permutations");
+        assertEquals(1, FixedSizeSampler.secure(data, 10).stepsPerEpoch());
     }
 
     @Test
@@ -175,8 +92,8 @@ class FixedSizeSamplersTest {
         resumed.restore(checkpoint);
         assertEquals(1, resumed.streamId());
         assertFalse(Arrays.equals(continued, resumed.next().indices()));
-        assertThrows(IllegalArgumentException.class, () -> ShuffledBatchSampler.seeded(data, 10, 5).restore(checkpoint),
-                "a shuffled sampler must not resume a fixed-size run");
+        assertThrows(IllegalArgumentException.class, () -> FixedSizeSampler.seeded(data, 20, 5).restore(checkpoint),
+                "a sampler with another batch size must not resume this run");
     }
 
     @Test

@@ -1,0 +1,299 @@
+package org.dpdl4j.core.training;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.dpdl4j.accountant.EpsilonResult;
+import org.dpdl4j.accountant.PrivacyAccountant;
+import org.dpdl4j.accountant.budget.BudgetExceededException;
+import org.dpdl4j.accountant.budget.PrivacyBudget;
+import org.dpdl4j.accountant.calibration.NoiseCalibration;
+import org.dpdl4j.accountant.event.DpEvent;
+import org.dpdl4j.accountant.event.SelfComposedEvent;
+import org.dpdl4j.accountant.ledger.PrivacyLedger;
+import org.dpdl4j.core.engine.PerExampleEngine;
+import org.dpdl4j.core.engine.PerExampleGradients;
+import org.dpdl4j.core.noise.GaussianNoise;
+import org.dpdl4j.core.sampling.Batch;
+import org.dpdl4j.core.sampling.BatchSampler;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DP-SGD (and full-batch NoisyGD) for a DL4J {@link MultiLayerNetwork}: the equivalent of Opacus'
+ * {@code make_private} / {@code make_private_with_epsilon}. Each step draws a batch with the configured
+ * sampler, computes per-example gradients in one pass, clips them, adds N(0, σ²S²) to the sum
+ * (S = clipping sensitivity), divides by the sampler's fixed normaliser and hands the result to the
+ * network's own DL4J updater, so any {@code IUpdater} (Sgd, Nesterovs, Adam, …) works unchanged.
+ *
+ * <p>Every step is written to the {@link PrivacyLedger} (fsynced) before its update is applied; with a
+ * budget, the step that would exceed it is refused and training stops. DL4J training listeners
+ * attached to the network are called as in {@code fit}.
+ *
+ * <p>Privacy assumption: the dataset given is the private dataset whose records the guarantee
+ * protects, the network passes {@link PerExampleEngine}'s checks, and all settings are data-independent.
+ */
+public final class DpSgdTrainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DpSgdTrainer.class);
+    static final String MECHANISM = "dp-sgd";
+
+    private final MultiLayerNetwork net;
+    private final DpSgdConfig config;
+    private final PerExampleEngine engine;
+    private final BatchSampler sampler;
+    private final GaussianNoise noise;
+    private final double sigma;
+    private final PrivacyAccountant accountant;
+    private final PrivacyLedger ledger;
+    private final PrivacyBudget budget;
+    private final List<String> notes = new ArrayList<>();
+    private long stepsTaken;
+    private boolean stoppedByBudget;
+    private double lastLoss = Double.NaN;
+
+    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
+        this.net = net;
+        this.config = config;
+        this.engine = PerExampleEngine.of(net);
+        checkData(net, data);
+        this.sampler = Samplers.create(config, data);
+        this.noise = Samplers.noise(config);
+        this.accountant = config.accountant().create();
+        if (config.calibrate()) {
+            long totalSteps = (long) config.epochs() * sampler.stepsPerEpoch();
+            var calibrated = NoiseCalibration.noiseMultiplier(accountant,
+                    s -> new SelfComposedEvent(sampler.stepEvent(s), totalSteps), config.targetEpsilon(), config.delta());
+            this.sigma = config.clipping().gradientNoiseMultiplier(calibrated.noiseMultiplier());
+            notes.add(String.format(java.util.Locale.ROOT, "sigma=%.6f calibrated for eps=%.4f over %d steps (%d epochs)",
+                    sigma, config.targetEpsilon(), totalSteps, config.epochs()));
+        } else {
+            this.sigma = config.noiseMultiplier();
+        }
+        accountant.checkSupported(stepEvent());
+        this.ledger = openLedger(config);
+        if (!Double.isNaN(config.budgetEpsilon())) {
+            this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
+                    .accountant(accountant).ledger(ledger).build();
+        } else {
+            this.budget = null;
+        }
+        this.stepsTaken = ledger.nextStep(MECHANISM);
+        if (!config.secure()) {
+            notes.add("seeded mode: noise and sampling are reproducible and NOT cryptographically secure");
+        }
+        if (engine.usesFallback()) {
+            notes.add("per-example gradients by the exact batch-size-1 fallback: " + engine.fallbackReason());
+        }
+        notes.add("training loss shown by listeners is a non-private diagnostic computed on private data");
+    }
+
+    /**
+     * Prepares private training of {@code net} on {@code data} (features [N, ...], one-hot labels [N, k]).
+     *
+     * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
+     */
+    public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
+        return new DpSgdTrainer(net, data, config);
+    }
+
+    private static void checkData(MultiLayerNetwork net, DataSet data) {
+        if (data == null || data.getFeatures() == null || data.getLabels() == null) {
+            throw new IllegalArgumentException("training data needs features and labels");
+        }
+        if (data.getFeatures().size(0) == 0) {
+            throw new IllegalArgumentException("training data is empty: DP training needs at least one record");
+        }
+        long nOut = net.getLayer(net.getnLayers() - 1).getParam("W") != null
+                ? net.getLayer(net.getnLayers() - 1).getParam("W").size(1) : -1;
+        if (nOut > 0 && data.getLabels().size(1) != nOut) {
+            throw new IllegalArgumentException("labels have " + data.getLabels().size(1) + " columns but the output layer has "
+                    + nOut + " units; one-hot encode labels with " + nOut + " classes");
+        }
+        if (data.getFeaturesMaskArray() != null || data.getLabelsMaskArray() != null) {
+            throw new IllegalArgumentException("masked (variable-length) data is not supported by DP training yet; remove the masks");
+        }
+    }
+
+    private static PrivacyLedger openLedger(DpSgdConfig config) {
+        try {
+            Path path = config.ledgerPath() != null ? config.ledgerPath()
+                    : Files.createTempFile("dpdl4j-ledger-", ".jsonl");
+            if (config.ledgerPath() == null) {
+                Files.delete(path);
+                LOG.info("dpdl4j: privacy ledger at {}", path);
+            }
+            return PrivacyLedger.open(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the privacy ledger: " + e.getMessage(), e);
+        }
+    }
+
+    /** σ in use (calibrated or given). */
+    public double noiseMultiplier() {
+        return sigma;
+    }
+
+    /** The accounting event of one step. */
+    public DpEvent stepEvent() {
+        return sampler.stepEvent(config.clipping().effectiveNoiseMultiplier(sigma));
+    }
+
+    /** Steps per epoch of the sampler. */
+    public long stepsPerEpoch() {
+        return sampler.stepsPerEpoch();
+    }
+
+    /** Trains for the configured number of epochs (or until the budget stops it). */
+    public PrivacyReport fit() {
+        return fit(config.epochs());
+    }
+
+    /** Trains for {@code epochs} epochs (or until the budget stops it). */
+    public PrivacyReport fit(int epochs) {
+        for (int e = 0; e < epochs && !stoppedByBudget; e++) {
+            for (TrainingListener l : net.getListeners()) {
+                l.onEpochStart(net);
+            }
+            for (long s = 0; s < sampler.stepsPerEpoch(); s++) {
+                if (!step()) {
+                    break;
+                }
+            }
+            for (TrainingListener l : net.getListeners()) {
+                l.onEpochEnd(net);
+            }
+            net.incrementEpochCount();
+            LOG.info("dpdl4j: epoch {} done, steps {}, eps {} (delta {}), loss {}", net.getEpochCount(), stepsTaken,
+                    String.format(java.util.Locale.ROOT, "%.4f", epsilon()), config.delta(),
+                    String.format(java.util.Locale.ROOT, "%.4f", lastLoss));
+        }
+        return report();
+    }
+
+    /**
+     * One DP step. Returns false (and takes no step) when the budget would be exceeded.
+     *
+     * @throws UncheckedIOException if the ledger cannot be written: then no update was applied
+     */
+    public boolean step() {
+        if (stoppedByBudget) {
+            return false;
+        }
+        DpEvent event = stepEvent();
+        try {
+            if (budget != null) {
+                budget.spend(MECHANISM, event, stepsTaken, 1);
+            } else {
+                ledger.append(MECHANISM, event, stepsTaken, 1);
+            }
+        } catch (BudgetExceededException e) {
+            stoppedByBudget = true;
+            LOG.info("dpdl4j: stopping before step {}: {}", stepsTaken, e.getMessage());
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("privacy ledger write failed, no step was taken: " + e.getMessage(), e);
+        }
+        Batch batch = sampler.next();
+        INDArray flat = net.getFlattenedGradients();
+        INDArray norms = accumulateClippedSum(batch, flat);
+        noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
+        flat.divi(sampler.normalizer());
+        applyUpdate(flat);
+        config.clipping().afterStep(norms, noise, sampler.normalizer());
+        stepsTaken++;
+        return true;
+    }
+
+    /** Writes the clipped sum into {@code flat}; returns the per-example norms, or null for an empty batch. */
+    private INDArray accumulateClippedSum(Batch batch, INDArray flat) {
+        flat.assign(0);
+        if (batch.size() == 0) {
+            lastLoss = Double.NaN;
+            return null;
+        }
+        List<INDArray> norms = new ArrayList<>();
+        int chunk = config.physicalBatchSize() > 0 ? config.physicalBatchSize() : batch.size();
+        INDArray acc = batch.size() > chunk ? flat.ulike().assign(0) : null;
+        double lossSum = 0;
+        for (int start = 0; start < batch.size(); start += chunk) {
+            int end = Math.min(batch.size(), start + chunk);
+            INDArray x = batch.size() > chunk ? batch.features().get(NDArrayIndex.interval(start, end)) : batch.features();
+            INDArray y = batch.size() > chunk ? batch.labels().get(NDArrayIndex.interval(start, end)) : batch.labels();
+            PerExampleGradients g = engine.compute(x, y);
+            g.writeClippedSumPerLayer(config.clipping().factors(g));
+            norms.add(g.norms());
+            lossSum += g.loss().sumNumber().doubleValue();
+            g.release();
+            if (acc != null) {
+                acc.addi(flat);
+            }
+        }
+        if (acc != null) {
+            flat.assign(acc);
+        }
+        lastLoss = lossSum / batch.size();
+        return norms.size() == 1 ? norms.get(0) : org.nd4j.linalg.factory.Nd4j.concat(0, norms.toArray(INDArray[]::new));
+    }
+
+    private void applyUpdate(INDArray flat) {
+        int iteration = net.getIterationCount();
+        int epoch = net.getEpochCount();
+        // batch size 1: the gradient is already normalised by the sampler's fixed, data-independent divisor
+        net.getUpdater().update(net, new DefaultGradient(flat), iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
+        net.params().subi(flat);
+        net.setScore(lastLoss);
+        net.setIterationCount(iteration + 1);
+        for (TrainingListener l : net.getListeners()) {
+            l.iterationDone(net, iteration, epoch);
+        }
+    }
+
+    /** ε spent so far (from the ledger), at the configured δ. */
+    public double epsilon() {
+        return ledger.epsilon(accountant, config.delta()).epsilon();
+    }
+
+    /** Steps recorded in the ledger by DP-SGD (including earlier runs on the same ledger). */
+    public long steps() {
+        return stepsTaken;
+    }
+
+    /** True when training stopped because the next step would exceed the budget. */
+    public boolean stoppedByBudget() {
+        return stoppedByBudget;
+    }
+
+    /** The ledger this trainer writes. */
+    public PrivacyLedger ledger() {
+        return ledger;
+    }
+
+    /** The privacy report for everything recorded so far. */
+    public PrivacyReport report() {
+        EpsilonResult r = ledger.epsilon(accountant, config.delta());
+        List<String> all = new ArrayList<>(notes);
+        all.addAll(r.notes());
+        return new PrivacyReport(r.epsilon(), config.delta(), accountant.name(), stepsTaken, sigma,
+                config.clipping().description(), sampler.description(), config.secure(), ledger.file(), stoppedByBudget, all);
+    }
+
+    @Override
+    public void close() {
+        try {
+            ledger.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
