@@ -187,6 +187,14 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws UncheckedIOException if the ledger cannot be written: then no update was applied
      */
     public boolean step() {
+        return stepOn(null);
+    }
+
+    /**
+     * The step itself; {@code given} replaces the sampler's batch (tests feed exact batches through the
+     * production path this way). The ledger record is written before anything else happens.
+     */
+    boolean stepOn(Batch given) {
         if (stoppedByBudget) {
             return false;
         }
@@ -204,7 +212,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("privacy ledger write failed, no step was taken: " + e.getMessage(), e);
         }
-        Batch batch = sampler.next();
+        Batch batch = given != null ? given : sampler.next();
         INDArray flat = net.getFlattenedGradients();
         INDArray norms = accumulateClippedSum(batch, flat);
         noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
@@ -251,7 +259,8 @@ public final class DpSgdTrainer implements AutoCloseable {
         int epoch = net.getEpochCount();
         // batch size 1: the gradient is already normalised by the sampler's fixed, data-independent divisor
         net.getUpdater().update(net, new DefaultGradient(flat), iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
-        net.params().subi(flat);
+        INDArray params = net.params();
+        params.subi(flat.reshape(params.shape()));
         net.setScore(lastLoss);
         net.setIterationCount(iteration + 1);
         for (TrainingListener l : net.getListeners()) {
