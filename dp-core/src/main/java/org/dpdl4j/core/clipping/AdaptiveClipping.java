@@ -94,6 +94,19 @@ public final class AdaptiveClipping implements ClippingStrategy {
     }
 
     @Override
+    public synchronized double[] state() {
+        return new double[] {clipNorm};
+    }
+
+    @Override
+    public synchronized void restore(double[] state) {
+        if (state.length != 1) {
+            throw new IllegalArgumentException("adaptive clipping state must hold one clip norm, got " + state.length + " values");
+        }
+        clipNorm = FlatClipping.checkClipNorm(state[0]);
+    }
+
+    @Override
     public synchronized String description() {
         return String.format(java.util.Locale.ROOT,
                 "adaptive clipping (Andrew et al. 2021): C=%.6g now, quantile %.3f, eta %.3f, count sigma_b %.3f",

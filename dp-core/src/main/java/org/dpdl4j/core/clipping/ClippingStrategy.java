@@ -39,6 +39,15 @@ public interface ClippingStrategy {
      * batch (null for an empty batch), the step's noise source and the fixed normaliser. Stateless
      * strategies do nothing.
      */
+    /** Mutable state to keep in a checkpoint (adaptive clipping's current C); empty for stateless strategies. */
+    default double[] state() {
+        return new double[0];
+    }
+
+    /** Restores {@link #state()} from a checkpoint. */
+    default void restore(double[] state) {
+    }
+
     default void afterStep(INDArray norms, org.dpdl4j.core.noise.GaussianNoise noise, double normalizer) {
     }
 }

@@ -115,6 +115,30 @@ public final class DpSgdConfig {
         return ledgerPath;
     }
 
+    /** A copy writing to another ledger. */
+    DpSgdConfig withLedger(Path path) {
+        Builder b = toBuilder();
+        b.ledgerPath = path;
+        return new DpSgdConfig(b);
+    }
+
+    private Builder toBuilder() {
+        Builder b = new Builder();
+        b.clipping = clipping;
+        b.noiseMultiplier = noiseMultiplier;
+        b.targetEpsilon = targetEpsilon;
+        b.delta = delta;
+        b.epochs = epochs;
+        b.sampling = sampling;
+        b.expectedBatchSize = expectedBatchSize;
+        b.physicalBatchSize = physicalBatchSize;
+        b.accountant = accountant;
+        b.budgetEpsilon = budgetEpsilon;
+        b.seed = seed;
+        b.ledgerPath = ledgerPath;
+        return b;
+    }
+
     /** Builder with validation on every setter and on {@link #build()}. */
     public static final class Builder {
         private ClippingStrategy clipping;

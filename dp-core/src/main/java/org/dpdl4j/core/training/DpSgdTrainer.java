@@ -62,15 +62,17 @@ public final class DpSgdTrainer implements AutoCloseable {
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
 
-    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
+    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed) {
         this.net = net;
         this.config = config;
         this.engine = PerExampleEngine.of(net);
         checkData(net, data);
         this.sampler = Samplers.create(config, data);
-        this.noise = Samplers.noise(config);
         this.accountant = config.accountant().create();
-        if (config.calibrate()) {
+        if (resumed != null) {
+            this.sigma = resumed.noiseMultiplier();
+            notes.add("resumed from a checkpoint after step " + resumed.steps());
+        } else if (config.calibrate()) {
             long totalSteps = (long) config.epochs() * sampler.stepsPerEpoch();
             var calibrated = NoiseCalibration.noiseMultiplier(accountant,
                     s -> new SelfComposedEvent(sampler.stepEvent(s), totalSteps), config.targetEpsilon(), config.delta());
@@ -82,6 +84,15 @@ public final class DpSgdTrainer implements AutoCloseable {
         }
         accountant.checkSupported(stepEvent());
         this.ledger = openLedger(config);
+        if (resumed != null) {
+            sampler.restore(resumed.samplerState());
+            config.clipping().restore(resumed.clippingState());
+            // A resumed run must never replay noise: secure noise is freshly keyed, seeded noise moves to a
+            // stream named by the ledger length, which grows with every released step.
+            this.noise = Samplers.noise(config, 2 + ledger.size());
+        } else {
+            this.noise = Samplers.noise(config, 1);
+        }
         if (!Double.isNaN(config.budgetEpsilon())) {
             this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
                     .accountant(accountant).ledger(ledger).build();
@@ -104,7 +115,41 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config);
+        return new DpSgdTrainer(net, data, config, null);
+    }
+
+    /**
+     * Continues training from a checkpoint written by {@link #checkpoint(Path)}: the network with its
+     * updater state, the sampler, σ and the clipping state are restored, the same ledger is reopened (so
+     * ε keeps counting every step ever recorded, including steps taken after the checkpoint), and the
+     * noise stream is new.
+     *
+     * @param config the run's configuration; its ledger path, if set, must be the checkpoint's
+     */
+    public static DpSgdTrainer resume(Path checkpointDir, DataSet data, DpSgdConfig config) {
+        Checkpoint.State state = Checkpoint.read(checkpointDir);
+        if (config.ledgerPath() != null && !config.ledgerPath().toAbsolutePath().equals(state.ledger().toAbsolutePath())) {
+            throw new IllegalArgumentException("the checkpoint's ledger is " + state.ledger() + " but the configuration names "
+                    + config.ledgerPath() + "; resume with the same ledger so no step goes unaccounted");
+        }
+        DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
+        MultiLayerNetwork net = Checkpoint.readNetwork(checkpointDir);
+        return new DpSgdTrainer(net, data, withLedger, state);
+    }
+
+    /**
+     * Saves the network (with updater state), sampler state, σ and clipping state to {@code dir},
+     * atomically: a crash while saving leaves the previous checkpoint intact. The ledger is not copied:
+     * it stays the single record of spending.
+     */
+    public void checkpoint(Path dir) {
+        Checkpoint.write(dir, net, new Checkpoint.State(stepsTaken, sigma, sampler.state(), config.clipping().state(),
+                ledger.file().toAbsolutePath()));
+    }
+
+    /** The trained network. */
+    public MultiLayerNetwork network() {
+        return net;
     }
 
     private static void checkData(MultiLayerNetwork net, DataSet data) {

@@ -38,8 +38,8 @@ final class Samplers {
         };
     }
 
-    static GaussianNoise noise(DpSgdConfig config) {
-        // A different stream from the sampler's, derived from the same seed.
-        return config.seed() == null ? GaussianNoise.createSecure() : new SeededGaussianNoise(config.seed(), 1);
+    /** Secure noise, or seeded noise on the given stream (distinct from the sampler's streams). */
+    static GaussianNoise noise(DpSgdConfig config, long streamId) {
+        return config.seed() == null ? GaussianNoise.createSecure() : new SeededGaussianNoise(config.seed(), 1_000_000L + streamId);
     }
 }
