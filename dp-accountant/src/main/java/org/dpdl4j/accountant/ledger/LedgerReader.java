@@ -28,8 +28,8 @@ final class LedgerReader {
             + "accounts for everything spent: restore it from a backup";
     static final String NEWER_ADVICE = "It was written by a newer dpdl4j: read it with that version or later";
 
-    /** Records in file order and the composition of their costs. */
-    record Contents(List<LedgerRecord> records, EventTally tally) {
+    /** Records in file order, the composition of their costs, and the hash of the last record. */
+    record Contents(List<LedgerRecord> records, EventTally tally, String headHash) {
     }
 
     private LedgerReader() {
@@ -38,6 +38,7 @@ final class LedgerReader {
     static Contents parse(Path file, byte[] bytes, int supportedVersion) throws CorruptLedgerException {
         List<LedgerRecord> records = new ArrayList<>();
         EventTally tally = EventTally.EMPTY;
+        String prevHash = LedgerRecordJson.GENESIS;
         int start = 0;
         long lineNumber = 0;
         while (start < bytes.length) {
@@ -52,17 +53,23 @@ final class LedgerReader {
             if (line.isBlank()) {
                 throw new CorruptLedgerException(file, lineNumber, "the line is empty", CORRUPT_ADVICE, null);
             }
-            LedgerRecord record;
+            LedgerRecordJson.Decoded decoded;
             try {
-                record = LedgerRecordJson.decode(line, supportedVersion);
+                decoded = LedgerRecordJson.decode(line, supportedVersion);
             } catch (LedgerRecordJson.InvalidLineException e) {
                 throw new CorruptLedgerException(file, lineNumber, "not a valid ledger record: " + e.getMessage(),
                         e.newerFormat ? NEWER_ADVICE : CORRUPT_ADVICE, e);
             }
+            LedgerRecord record = decoded.record();
             if (record.sequence() != lineNumber) {
                 throw new CorruptLedgerException(file, lineNumber, "sequence number " + record.sequence()
                         + " where " + lineNumber + " was expected", SEQUENCE_ADVICE, null);
             }
+            if (!decoded.prevHash().equals(prevHash)) {
+                throw new CorruptLedgerException(file, lineNumber, "the hash chain is broken: prev_hash does not match "
+                        + "the record before it, so records were edited, removed or reordered", SEQUENCE_ADVICE, null);
+            }
+            prevHash = decoded.hash();
             try {
                 tally = tally.plus(record.cost());
             } catch (IllegalArgumentException e) {
@@ -71,7 +78,7 @@ final class LedgerReader {
             }
             records.add(record);
         }
-        return new Contents(Collections.unmodifiableList(records), tally);
+        return new Contents(Collections.unmodifiableList(records), tally, prevHash);
     }
 
     private static int indexOf(byte[] bytes, byte b, int from) {

@@ -58,6 +58,7 @@ public final class PrivacyLedger implements Closeable {
     private final List<LedgerRecord> records;
     private final Map<String, Long> nextStepByMechanism = new HashMap<>();
     private EventTally tally;
+    private String headHash;
     private long committedBytes;
     private boolean broken;
     private boolean closed;
@@ -69,6 +70,7 @@ public final class PrivacyLedger implements Closeable {
         this.clock = clock;
         this.records = new ArrayList<>(contents.records());
         this.tally = contents.tally();
+        this.headHash = contents.headHash();
         this.committedBytes = committedBytes;
         for (LedgerRecord r : records) {
             nextStepByMechanism.merge(r.mechanism(), r.endStep(), Math::max);
@@ -246,14 +248,27 @@ public final class PrivacyLedger implements Closeable {
             if (guard != null) {
                 guard.check(tally.toEvent(), next.toEvent());
             }
-            byte[] line = (LedgerRecordJson.encode(record) + "\n").getBytes(StandardCharsets.UTF_8);
+            String text = LedgerRecordJson.encode(record, headHash);
+            byte[] line = (text + "\n").getBytes(StandardCharsets.UTF_8);
             write(record, line);
+            headHash = LedgerRecordJson.hashOf(text);
             // Only now, with the line durable, does the record count as spent.
             records.add(record);
             tally = next;
             committedBytes += line.length;
             nextStepByMechanism.merge(record.mechanism(), record.endStep(), Math::max);
             return record;
+        }
+    }
+
+    /**
+     * SHA-256 hash of the last record (64 zeros for an empty ledger). Each record's hash covers its
+     * predecessor's, so recording this value somewhere an editor cannot write (a report, a commit, a
+     * ticket) lets an auditor detect any later change to the file.
+     */
+    public String headHash() {
+        synchronized (lock) {
+            return headHash;
         }
     }
 

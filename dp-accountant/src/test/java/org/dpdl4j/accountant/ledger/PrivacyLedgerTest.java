@@ -61,6 +61,13 @@ class PrivacyLedgerTest {
         return Files.readAllLines(file, StandardCharsets.UTF_8);
     }
 
+    /** Recomputes a deliberately edited line's own hash, so that the checks behind the hash are reached. */
+    static String rehash(String line) {
+        int at = line.lastIndexOf(",\"hash\":\"");
+        String body = line.substring(0, at) + "}";
+        return line.substring(0, at) + ",\"hash\":\"" + LedgerRecordJson.sha256(body) + "\"}";
+    }
+
     private static void writeLines(Path file, List<String> lines) throws IOException {
         Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
     }
@@ -76,7 +83,8 @@ class PrivacyLedgerTest {
         assertEquals(List.of("{\"format_version\":1,\"seq\":1,\"time\":\"2025-03-01T12:00:00.123Z\",\"library_version\":\""
                 + LibraryVersion.get() + "\",\"mechanism\":\"dp-sgd\",\"first_step\":0,\"steps\":250,\"event\":"
                 + "{\"type\":\"poisson_sampled\",\"sampling_rate\":0.004,\"event\":{\"type\":\"gaussian\","
-                + "\"noise_multiplier\":1.1,\"relation\":\"add_or_remove_one\"}}}"), lines(file));
+                + "\"noise_multiplier\":1.1,\"relation\":\"add_or_remove_one\"}},\"prev_hash\":\"" + "0".repeat(64)
+                + "\",\"hash\":\"68579c46f11c8ff47e4c4de267ad872ebe9a4b274f2dbc17416062778840f0f2\"}"), lines(file));
         assertTrue(Files.readString(file).endsWith("\n"));
     }
 
@@ -163,14 +171,14 @@ class PrivacyLedgerTest {
         List<String> original = lines(file);
 
         List<String> lines = new ArrayList<>(original);
-        lines.set(1, lines.get(1).replace("\"steps\":100,", ""));
+        lines.set(1, rehash(lines.get(1).replace("\"steps\":100,", "")));
         writeLines(file, lines);
         CorruptLedgerException e = assertThrows(CorruptLedgerException.class, () -> open(file));
         assertEquals(2, e.lineNumber());
         assertTrue(e.problem().contains("'steps'"), e.problem());
 
         lines = new ArrayList<>(original);
-        lines.set(2, lines.get(2).replace("\"noise_multiplier\":1.1,", ""));
+        lines.set(2, rehash(lines.get(2).replace("\"noise_multiplier\":1.1,", "")));
         writeLines(file, lines);
         e = assertThrows(CorruptLedgerException.class, () -> open(file));
         assertEquals(3, e.lineNumber());
@@ -194,6 +202,36 @@ class PrivacyLedgerTest {
         Files.write(file, bytes);
         e = assertThrows(CorruptLedgerException.class, () -> open(file));
         assertEquals(1, e.lineNumber());
+    }
+
+    @Test
+    void handEditsAreDetectedByTheHashChain() throws IOException {
+        Path file = ledgerWith(3);
+        String anchored;
+        try (PrivacyLedger l = PrivacyLedger.open(file)) {
+            anchored = l.headHash();
+        }
+        List<String> original = lines(file);
+        // A plausible edit: raising sigma in the middle record to make the run look more private.
+        List<String> lines = new ArrayList<>(original);
+        lines.set(1, lines.get(1).replace("\"noise_multiplier\":1.1", "\"noise_multiplier\":2.2"));
+        writeLines(file, lines);
+        CorruptLedgerException e = assertThrows(CorruptLedgerException.class, () -> PrivacyLedger.read(file));
+        assertEquals(2, e.lineNumber());
+        assertTrue(e.problem().contains("modified after it was written"), e.problem());
+        // The same edit with the line's own hash recomputed: the next record's prev_hash no longer matches.
+        lines.set(1, rehash(lines.get(1)));
+        writeLines(file, lines);
+        e = assertThrows(CorruptLedgerException.class, () -> PrivacyLedger.read(file));
+        assertEquals(3, e.lineNumber());
+        assertTrue(e.problem().contains("hash chain is broken"), e.problem());
+        // Editing and re-hashing the last record passes the chain, but not an anchored head hash.
+        lines = new ArrayList<>(original);
+        lines.set(2, rehash(lines.get(2).replace("\"noise_multiplier\":1.1", "\"noise_multiplier\":2.2")));
+        writeLines(file, lines);
+        try (PrivacyLedger l = PrivacyLedger.open(file)) {
+            assertTrue(!l.headHash().equals(anchored), "the head hash changes with any edit");
+        }
     }
 
     @Test
