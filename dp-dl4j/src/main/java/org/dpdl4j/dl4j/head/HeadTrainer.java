@@ -134,15 +134,15 @@ public final class HeadTrainer {
     private static void runFullBatch(PrivateLinearHead head, FeatureSource data, HeadConfig config, double sigma,
                                      GaussianNoise noise, PrivacyLedger ledger, Consumer<String> progress) {
         int chunks = data.chunks();
-        // ‖[x_i, 1]‖² does not change across steps: computed once, n numbers per source.
-        List<INDArray> squaredNorms = new ArrayList<>(chunks);
+        // ‖[x_i, 1]‖ does not change across steps: computed once, n numbers per source.
+        List<INDArray> inputNorms = new ArrayList<>(chunks);
         List<FeatureSource.Chunk> resident = new ArrayList<>(chunks);
         boolean keep = chunks == 1;
         for (int c = 0; c < chunks; c++) {
             FeatureSource.Chunk chunk = data.chunk(c);
             Inputs.checkFeatures(chunk.features(), "features (chunk " + c + ")");
             Inputs.checkOneHot(chunk.labels(), chunk.features().size(0), data.classes());
-            squaredNorms.add(head.inputSquaredNorms(chunk.features()));
+            inputNorms.add(head.inputNorms(chunk.features()));
             if (keep) {
                 resident.add(chunk);
             }
@@ -162,7 +162,7 @@ public final class HeadTrainer {
             }
             for (int c = 0; c < chunks; c++) {
                 FeatureSource.Chunk chunk = keep ? resident.get(c) : data.chunk(c);
-                head.accumulateClippedSum(chunk.features(), chunk.labels(), squaredNorms.get(c), config.clipNorm(),
+                head.accumulateClippedSum(chunk.features(), chunk.labels(), inputNorms.get(c), config.clipNorm(),
                         sumW, sumB);
             }
             addNoise(noise, std, sumW, sumB);

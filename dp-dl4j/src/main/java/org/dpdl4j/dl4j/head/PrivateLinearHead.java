@@ -183,10 +183,11 @@ public final class PrivateLinearHead {
         return p.subi(y.dataType() == p.dataType() ? y : y.castTo(p.dataType()));
     }
 
-    /** ‖x_i‖² (+ 1 with bias) per row, [n, 1]: the data factor of each gradient norm, fixed across steps. */
-    INDArray inputSquaredNorms(INDArray x) {
-        INDArray sq = input(x).mul(input(x)).sum(true, 1);
-        return bias == null ? sq : sq.addi(1.0);
+    /** ‖[x_i, 1]‖ (without the 1 when there is no bias) per row, [n, 1]: fixed across steps, computed once. */
+    INDArray inputNorms(INDArray x) {
+        INDArray xi = input(x);
+        INDArray sq = xi.mul(xi).sum(true, 1);
+        return Transforms.sqrt(bias == null ? sq : sq.addi(1.0), false);
     }
 
     /**
@@ -194,8 +195,7 @@ public final class PrivateLinearHead {
      * data-dependent and not private).
      */
     public INDArray perExampleGradientNorms(INDArray x, INDArray oneHotLabels) {
-        INDArray d = residuals(x, oneHotLabels);
-        return Transforms.sqrt(d.mul(d).sum(true, 1).muli(inputSquaredNorms(x)), false).reshape(x.size(0));
+        return residuals(x, oneHotLabels).norm2(true, 1).muli(inputNorms(x)).reshape(x.size(0));
     }
 
     /**
@@ -217,18 +217,19 @@ public final class PrivateLinearHead {
      * The sum over rows of per-example gradients clipped to L2 norm C (weights and bias together), added
      * into {@code sumW} [d, k] and {@code sumB} [1, k] (ignored without bias).
      *
-     * @param squaredInputNorms {@link #inputSquaredNorms} of x, or {@code null} to compute them
+     * @param inputNorms {@link #inputNorms} of x, or {@code null} to compute them
      * @return the per-example gradient norms before clipping, [n, 1]
      */
-    INDArray accumulateClippedSum(INDArray x, INDArray y, INDArray squaredInputNorms, double clipNorm,
+    INDArray accumulateClippedSum(INDArray x, INDArray y, INDArray inputNorms, double clipNorm,
                                   INDArray sumW, INDArray sumB) {
         INDArray xi = input(x);
         if (xi.size(0) == 0) {
             return Nd4j.create(dataType(), 0, 1);
         }
-        INDArray sq = squaredInputNorms != null ? squaredInputNorms : inputSquaredNorms(xi);
+        INDArray xn = inputNorms != null ? inputNorms : inputNorms(xi);
         INDArray delta = residuals(xi, y);
-        INDArray norms = Transforms.sqrt(delta.mul(delta).sum(true, 1).muli(sq), false);
+        // ‖∇_i‖ = ‖δ_i‖·‖[x_i, 1]‖: one [n, k] reduction per step, the data factor is precomputed.
+        INDArray norms = delta.norm2(true, 1).muli(xn);
         // c_i = min(1, C/‖∇_i‖); a zero norm gives C/0 = +∞ and so c_i = 1, which is right.
         INDArray scale = Transforms.min(norms.rdiv(clipNorm), 1.0, false);
         delta.muliColumnVector(scale);
