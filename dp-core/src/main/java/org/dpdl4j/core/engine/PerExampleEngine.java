@@ -254,6 +254,11 @@ public final class PerExampleEngine {
         return net;
     }
 
+    /** The one-pass steps in network order (empty with the fallback); for tests and profiling. */
+    List<LayerStep> steps() {
+        return steps;
+    }
+
     /**
      * Runs the per-example forward and backward pass on a non-empty batch.
      *
