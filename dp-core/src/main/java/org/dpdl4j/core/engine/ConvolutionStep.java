@@ -115,14 +115,22 @@ final class ConvolutionStep implements LayerStep {
         return (long) geom.outH() * geom.outW();
     }
 
-    /** W as [B, outC, K] without copying: a stride-0 view over the batch axis. */
-    private INDArray broadcastWeights() {
+    /** W as a c-contiguous array of this batch's data type (the parameter view itself when it already is). */
+    private INDArray weights() {
         INDArray w = views.param("W");
         if (!StepMath.isCContiguous(w) || w.dataType() != type) {
             w = wBuf.get(type, outC, inC, kernel[0], kernel[1]).assign(w);
         }
-        return Nd4j.create(w.data(), new long[] {batch, outC, k}, new long[] {0, k, 1}, w.offset(), 'c', type);
+        return w;
     }
+
+    /** W as [n, outC, K] without copying: a stride-0 view over the batch axis. */
+    private INDArray broadcast(INDArray w, long n) {
+        return Nd4j.create(w.data(), new long[] {n, outC, k}, new long[] {0, k, 1}, w.offset(), 'c', type);
+    }
+
+    /** Batched matmuls run single-threaded in libnd4j: split them over examples. */
+    private static final long MIN_EXAMPLES_PER_THREAD = 8;
 
     @Override
     public INDArray forward(INDArray in, boolean training) {
@@ -141,7 +149,10 @@ final class ConvolutionStep implements LayerStep {
         u3 = col.reshape('c', batch, k, p);
         z = zBuf.get(type, batch, outC, oH, oW);
         INDArray z3 = z.reshape('c', batch, outC, p);
-        Nd4j.matmul(broadcastWeights(), u3, z3, false, false, false);
+        INDArray w = weights();
+        INDArray u = u3;
+        Parallel.forRanges(batch, MIN_EXAMPLES_PER_THREAD,
+                (from, to) -> Nd4j.matmul(broadcast(w, to - from), rows(u, from, to), rows(z3, from, to), false, false, false));
         if (hasBias) {
             Nd4j.exec(new BroadcastAddOp(z3, views.param("b").reshape(outC), z3, 1));
         }
@@ -161,7 +172,10 @@ final class ConvolutionStep implements LayerStep {
             return null;
         }
         INDArray dcol = dcolBuf.get(type, batch, k, p);
-        Nd4j.matmul(broadcastWeights(), d3, dcol, true, false, false);
+        INDArray w = weights();
+        INDArray d = d3;
+        Parallel.forRanges(batch, MIN_EXAMPLES_PER_THREAD,
+                (from, to) -> Nd4j.matmul(broadcast(w, to - from), rows(d, from, to), rows(dcol, from, to), true, false, false));
         INDArray epsIn = epsBuf.get(type, batch, inC, inH, inW);
         Convolution.col2im(dcol.reshape('c', batch, inC, kernel[0], kernel[1], geom.outH(), geom.outW()), epsIn,
                 stride[0], stride[1], geom.pad()[0], geom.pad()[1], (int) inH, (int) inW, dilation[0], dilation[1]);
@@ -202,6 +216,11 @@ final class ConvolutionStep implements LayerStep {
         this.forced = method;
     }
 
+    /** Elements of one example's weight gradient, outC·K. */
+    long perExampleGradientSize() {
+        return outC * k;
+    }
+
     /** Tests: the per-example gradient elements this layer may keep (smaller values force chunking). */
     void budget(long elements) {
         this.budget = elements;
@@ -214,7 +233,10 @@ final class ConvolutionStep implements LayerStep {
     /** Per-example weight gradients of examples [from, to) as [n, outC·K], in gBuf. */
     private INDArray gradients(long from, long to) {
         INDArray out = gBuf.get(type, to - from, outC, k);
-        Nd4j.matmul(rows(d3, from, to), rows(u3, from, to), out, false, true, false);
+        INDArray d = rows(d3, from, to);
+        INDArray u = rows(u3, from, to);
+        Parallel.forRanges(to - from, MIN_EXAMPLES_PER_THREAD,
+                (s, e) -> Nd4j.matmul(rows(d, s, e), rows(u, s, e), rows(out, s, e), false, true, false));
         return out.reshape('c', to - from, outC * k);
     }
 
@@ -236,12 +258,12 @@ final class ConvolutionStep implements LayerStep {
     public void addSquaredNorms(INDArray acc) {
         lastMethod = chooseMethod();
         if (lastMethod == NormMethod.MATERIALIZED && keepsAll()) {
-            acc.addi(StepMath.rowSquaredNorms(allGradients()));
+            acc.addi(StepMath.rowSquaredNormsParallel(allGradients()));
         } else if (lastMethod == NormMethod.MATERIALIZED) {
             long step = chunk(outC * k);
             for (long s = 0; s < batch; s += step) {
                 long e = Math.min(batch, s + step);
-                rows(acc, s, e).addi(StepMath.rowSquaredNorms(gradients(s, e)));
+                rows(acc, s, e).addi(StepMath.rowSquaredNormsParallel(gradients(s, e)));
             }
         } else {
             long p = positions();

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Small array helpers shared by the steps. */
 final class StepMath {
@@ -19,6 +20,17 @@ final class StepMath {
             return col.mul(col);
         }
         return Nd4j.getExecutioner().exec(new SquaredNorm(a, false, 1));
+    }
+
+    /** {@link #rowSquaredNorms} with the rows split over {@link Parallel} threads (a single-threaded reduction in libnd4j). */
+    static INDArray rowSquaredNormsParallel(INDArray a) {
+        if (a.size(1) == 1) {
+            return rowSquaredNorms(a);
+        }
+        INDArray out = Nd4j.createUninitialized(a.dataType(), a.size(0));
+        Parallel.forRanges(a.size(0), 8, (from, to) -> Nd4j.getExecutioner().exec(new SquaredNorm(
+                a.get(NDArrayIndex.interval(from, to)), out.get(NDArrayIndex.interval(from, to)), false, 1)));
+        return out;
     }
 
     /** Sums a rank-3 array [n, m, p] over its last axis into {@code out} [n, m]; returns out. */

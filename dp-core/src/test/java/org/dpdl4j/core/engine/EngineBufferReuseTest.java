@@ -201,6 +201,32 @@ class EngineBufferReuseTest {
         assertSame(byCost, run(engine, x, y, 9), "chosen by cost with budget 1");
     }
 
+    @ParameterizedTest
+    @MethodSource("nets")
+    void splittingOverThreadsGivesTheSerialResults(Net n) {
+        MultiLayerNetwork net = n.net().get();
+        INDArray x = n.x(37, 11);
+        INDArray y = n.y(37, 12);
+        Result serial;
+        Result split;
+        try {
+            Parallel.enabled = false;
+            serial = run(PerExampleEngine.of(net), x, y, 13);
+            Parallel.enabled = true;
+            Parallel.threadsOverride = 3;
+            split = run(PerExampleEngine.of(net), x, y, 13); // 37 examples: ranges of 12, 12 and 13
+            PerExampleEngine chunked = PerExampleEngine.of(net);
+            for (ConvolutionStep c : convSteps(chunked)) {
+                c.budget(25L * c.perExampleGradientSize()); // chunks of 25 examples, each split again
+            }
+            assertSame(serial, run(chunked, x, y, 13), n + " chunked and split");
+        } finally {
+            Parallel.enabled = true;
+            Parallel.threadsOverride = 0;
+        }
+        assertSame(serial, split, n + " split over 3 threads");
+    }
+
     @Test
     void aResultUsedAfterTheNextBatchIsRefused() {
         MultiLayerNetwork net = TestNetworks.cnn(2);

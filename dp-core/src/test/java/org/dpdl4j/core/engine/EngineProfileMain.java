@@ -111,6 +111,9 @@ public final class EngineProfileMain {
         List<String> flags = Arrays.asList(args);
         boolean poisson = flags.contains("poisson");
         boolean fit = !flags.contains("nofit");
+        if (flags.contains("serial")) {
+            Parallel.enabled = false;
+        }
         DataType dt = DataType.FLOAT;
         Nd4j.setDefaultDataTypes(dt, dt);
         MultiLayerNetwork net = "mlp".equals(model) ? mlp(dt) : cnn(dt);
@@ -118,7 +121,7 @@ public final class EngineProfileMain {
         System.out.println("model " + model + ", batch " + batch + (poisson ? " (Poisson sizes)" : "") + ", params "
                 + net.numParams() + ", fallback " + engine.usesFallback() + ", omp threads "
                 + Nd4j.getEnvironment().maxMasterThreads() + "/" + Nd4j.getEnvironment().maxThreads()
-                + ", blas threads " + Nd4j.factory().blas().getMaxThreads());
+                + ", blas threads " + Nd4j.factory().blas().getMaxThreads() + ", engine threads " + Parallel.threads());
         int maxB = poisson ? batch + 4 * (int) Math.sqrt(batch) : batch;
         Nd4j.getRandom().setSeed(1);
         INDArray xAll = Nd4j.rand(dt, maxB, 784);
