@@ -11,8 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * 2-D convolution (NCHW). The input is unfolded once per batch by im2col into U [B, K, P] (K = inC·kH·kW,
- * P output positions; libnd4j's natural [B, inC, kH, kW, oH, oW] layout, so no permuted copies), and every
+ * 2-D convolution (NCHW). The input is unfolded once per batch by im2col ({@link Unfold}) into U [B, K, P]
+ * (K = inC·kH·kW, P output positions; the natural [B, inC, kH, kW, oH, oW] layout, so no permuted copies), and every
  * product is a batched matrix product over examples with the weights broadcast by a stride-0 view:
  * forward z_i = W·U_i, input gradient Wᵀδ_i followed by col2im, and example i's weight gradient
  * G_i = δ_i·U_iᵀ [outC, K].
@@ -144,8 +144,12 @@ final class ConvolutionStep implements LayerStep {
         int oW = geom.outW();
         long p = positions();
         INDArray col = colBuf.get(type, batch, inC, kernel[0], kernel[1], oH, oW);
-        Convolution.im2col(x, kernel[0], kernel[1], stride[0], stride[1], geom.pad()[0], geom.pad()[1], dilation[0],
-                dilation[1], mode == ConvolutionMode.Same, col);
+        if (Unfold.supports(x, col)) {
+            new Unfold(inC, inH, inW, kernel, stride, geom.pad(), dilation, oH, oW).im2col(x, col);
+        } else {
+            Convolution.im2col(x, kernel[0], kernel[1], stride[0], stride[1], geom.pad()[0], geom.pad()[1], dilation[0],
+                    dilation[1], mode == ConvolutionMode.Same, col);
+        }
         u3 = col.reshape('c', batch, k, p);
         z = zBuf.get(type, batch, outC, oH, oW);
         INDArray z3 = z.reshape('c', batch, outC, p);
@@ -177,8 +181,9 @@ final class ConvolutionStep implements LayerStep {
         Parallel.forRanges(batch, MIN_EXAMPLES_PER_THREAD,
                 (from, to) -> Nd4j.matmul(broadcast(w, to - from), rows(d, from, to), rows(dcol, from, to), true, false, false));
         INDArray epsIn = epsBuf.get(type, batch, inC, inH, inW);
-        Convolution.col2im(dcol.reshape('c', batch, inC, kernel[0], kernel[1], geom.outH(), geom.outW()), epsIn,
-                stride[0], stride[1], geom.pad()[0], geom.pad()[1], (int) inH, (int) inW, dilation[0], dilation[1]);
+        INDArray dcol6 = dcol.reshape('c', batch, inC, kernel[0], kernel[1], geom.outH(), geom.outW());
+        Convolution.col2im(dcol6, epsIn, stride[0], stride[1], geom.pad()[0], geom.pad()[1], (int) inH, (int) inW,
+                dilation[0], dilation[1]);
         return dropout.backprop(epsIn);
     }
 

@@ -71,13 +71,22 @@ public final class ConvOpsBenchMain {
         INDArray d3 = delta.reshape('c', b, outC, pp);
         INDArray w2 = w.reshape('c', outC, kk);
         time("im2col natural [B,iC,kH,kW,oH,oW]", reps, () -> Convolution.im2col(x, k, k, s, s, p, p, 1, 1, false, col));
-        time("im2col permuted [B,oH,oW,iC,kH,kW] (current)", reps,
+        Unfold unfold = new Unfold(inC, hw, hw, new int[] {k, k}, new int[] {s, s}, new int[] {p, p}, new int[] {1, 1}, o, o);
+        time("im2col: Unfold (Java loops, split)", reps, () -> unfold.im2col(x, col));
+        time("im2col permuted [B,oH,oW,iC,kH,kW] (before)", reps,
                 () -> Convolution.im2col(x, k, k, s, s, p, p, 1, 1, false, colP.permute(0, 3, 4, 5, 1, 2)));
         time("native conv2d OIYX (+bias)", reps, () -> Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, w, bias)
                 .addOutputs(out).addIntegerArguments(k, k, s, s, p, p, 1, 1, 0, 0, 1).build()));
         INDArray w0 = Nd4j.create(w.data(), new long[] {b, outC, kk}, new long[] {0, kk, 1}, w.offset(), (char) 99, DataType.FLOAT);
         INDArray out3 = out.reshape('c', b, outC, pp);
         time("fwd: stride-0 W batched matmul W·U_b", reps, () -> Nd4j.matmul(w0, u3, out3, false, false, false));
+        time("fwd: same, split over examples (Parallel)", reps, () -> Parallel.forRanges(b, 8, (f, t) -> Nd4j.matmul(
+                Nd4j.create(w.data(), new long[] {t - f, outC, kk}, new long[] {0, kk, 1}, w.offset(), (char) 99, DataType.FLOAT),
+                u3.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)),
+                out3.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)), false, false, false)));
+        time("per-example G split over examples (Parallel)", reps, () -> Parallel.forRanges(b, 8, (f, t) -> Nd4j.matmul(
+                d3.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)), u3.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)),
+                g.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)), false, true, false)));
         time("fwd: bias BroadcastAddOp dim 1", reps, () -> Nd4j.exec(
                 new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp(out3, bias, out3, 1)));
         INDArray outCopy = out.ulike();
@@ -120,6 +129,10 @@ public final class ConvOpsBenchMain {
         INDArray pe = Nd4j.rand(DataType.FLOAT, b, outC, po, po);
         time("maxpool2d 2x2 s1", reps, () -> Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(a).addOutputs(pooled)
                 .addIntegerArguments(2, 2, 1, 1, 0, 0, 1, 1, 0, 0, 0).build()));
+        time("maxpool2d_bp 2x2 s1 split (Parallel)", reps, () -> Parallel.forRanges(b, 8, (f, t) -> Nd4j.exec(
+                DynamicCustomOp.builder("maxpool2d_bp").addInputs(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)),
+                pe.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t))).addOutputs(dz.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(f, t)))
+                .addIntegerArguments(2, 2, 1, 1, 0, 0, 1, 1, 0, 0, 0).build())));
         time("maxpool2d_bp 2x2 s1", reps, () -> Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp").addInputs(a, pe).addOutputs(dz)
                 .addIntegerArguments(2, 2, 1, 1, 0, 0, 1, 1, 0, 0, 0).build()));
     }
