@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Splits a batch into contiguous ranges of examples run on several threads, for the libnd4j operations
- * that run single-threaded on CPU (batched matmul, max-pooling backprop, row reductions). The calling
+ * that run single-threaded on CPU (batched matmul, row reductions) and for the engine's own loops. The calling
  * thread runs the first range. The number of threads follows ND4J's OpenMP setting
  * ({@code OMP_NUM_THREADS}), so one thread there means no splitting here; operations that are already
  * multi-threaded inside libnd4j are not split.

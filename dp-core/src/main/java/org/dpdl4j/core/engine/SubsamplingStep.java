@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * SubsamplingLayer (max, average or p-norm pooling, NCHW) on ND4J's native pooling ops and their gradients,
@@ -67,10 +66,7 @@ final class SubsamplingStep extends ParameterFreeStep {
             return null;
         }
         INDArray epsIn = epsBuf.get(input.dataType(), input.shape());
-        INDArray in = input;
-        // libnd4j's pooling backprop runs single-threaded: split it over examples
-        Parallel.forRanges(in.size(0), 8, (from, to) -> Nd4j.exec(op(true).addInputs(in.get(NDArrayIndex.interval(from, to)),
-                epsilon.get(NDArrayIndex.interval(from, to))).addOutputs(epsIn.get(NDArrayIndex.interval(from, to))).build()));
+        Nd4j.exec(op(true).addInputs(input, epsilon).addOutputs(epsIn).build());
         return epsIn;
     }
 
