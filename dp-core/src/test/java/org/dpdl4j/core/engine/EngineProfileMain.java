@@ -104,6 +104,23 @@ public final class EngineProfileMain {
         return Nd4j.getDeallocatorService().nextValue();
     }
 
+    /**
+     * Native allocations of at least 4 KiB (count, bytes) when the process runs with an LD_PRELOAD shim
+     * that counts them into /dev/shm/mstat-PID (two 64-bit counters); null without it.
+     */
+    static java.nio.LongBuffer nativeCounters() {
+        java.nio.file.Path p = java.nio.file.Path.of("/dev/shm/mstat-" + ProcessHandle.current().pid());
+        if (!java.nio.file.Files.exists(p)) {
+            return null;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+            return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, 16).order(java.nio.ByteOrder.nativeOrder())
+                    .asLongBuffer();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "cnn";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 256;
@@ -113,6 +130,15 @@ public final class EngineProfileMain {
         boolean fit = !flags.contains("nofit");
         if (flags.contains("serial")) {
             Parallel.enabled = false;
+        }
+        for (String f : flags) {
+            if (f.startsWith("blas=")) {
+                Nd4j.factory().blas().setMaxThreads(Integer.parseInt(f.substring(5)));
+            } else if (f.startsWith("master=")) {
+                Nd4j.getEnvironment().setMaxMasterThreads(Integer.parseInt(f.substring(7)));
+            } else if (f.startsWith("maxthreads=")) {
+                Nd4j.getEnvironment().setMaxThreads(Integer.parseInt(f.substring(11)));
+            }
         }
         DataType dt = DataType.FLOAT;
         Nd4j.setDefaultDataTypes(dt, dt);
@@ -136,8 +162,10 @@ public final class EngineProfileMain {
         List<LayerStep> steps = engine.steps();
         int warm = Math.max(5, iters / 5);
 
-        // 1. per step stage timings
+        // 1. per step stage timings (and native bytes allocated per stage, with the shim)
         Times st = new Times();
+        java.nio.LongBuffer natStage = nativeCounters();
+        Map<String, Long> stageBytes = new LinkedHashMap<>();
         for (int it = 0; it < warm + iters; it++) {
             int b = poisson ? batch + (int) Math.round(rnd.nextGaussian() * Math.sqrt(batch)) : batch;
             b = Math.max(1, Math.min(maxB, b));
@@ -146,10 +174,14 @@ public final class EngineProfileMain {
             boolean rec = it >= warm;
             INDArray a = x;
             for (LayerStep s : steps) {
+                long nb = natStage == null ? 0 : natStage.get(1);
                 long t0 = System.nanoTime();
                 a = s.forward(a, true);
                 if (rec) {
                     st.add("fwd " + name(s), System.nanoTime() - t0);
+                    if (natStage != null) {
+                        stageBytes.merge("fwd " + name(s), natStage.get(1) - nb, Long::sum);
+                    }
                 }
             }
             LossStep loss = (LossStep) steps.get(steps.size() - 1);
@@ -161,29 +193,41 @@ public final class EngineProfileMain {
             }
             for (int k = steps.size() - 2; k >= 0 && eps != null; k--) {
                 LayerStep s = steps.get(k);
+                long nb = natStage == null ? 0 : natStage.get(1);
                 t0 = System.nanoTime();
                 eps = s.backward(eps, s.layerIndex() > lowest);
                 if (rec) {
                     st.add("bwd " + name(s), System.nanoTime() - t0);
+                    if (natStage != null) {
+                        stageBytes.merge("bwd " + name(s), natStage.get(1) - nb, Long::sum);
+                    }
                 }
             }
             INDArray acc = Nd4j.zeros(dt, b);
             for (LayerStep s : steps) {
                 if (s.trainable()) {
+                    long nb = natStage == null ? 0 : natStage.get(1);
                     t0 = System.nanoTime();
                     s.addSquaredNorms(acc);
                     if (rec) {
                         st.add("norms " + name(s), System.nanoTime() - t0);
+                        if (natStage != null) {
+                            stageBytes.merge("norms " + name(s), natStage.get(1) - nb, Long::sum);
+                        }
                     }
                 }
             }
             INDArray f = Nd4j.ones(dt, b);
             for (LayerStep s : steps) {
                 if (s.trainable()) {
+                    long nb = natStage == null ? 0 : natStage.get(1);
                     t0 = System.nanoTime();
                     s.writeClippedSum(f);
                     if (rec) {
                         st.add("clipsum " + name(s), System.nanoTime() - t0);
+                        if (natStage != null) {
+                            stageBytes.merge("clipsum " + name(s), natStage.get(1) - nb, Long::sum);
+                        }
                     }
                 }
             }
@@ -197,11 +241,23 @@ public final class EngineProfileMain {
             }
         }
         st.print("engine stages");
+        if (natStage != null) {
+            System.out.println("== native bytes (allocations >= 4 KiB) per stage, KiB");
+            final int n = iters;
+            stageBytes.forEach((k, v) -> {
+                if (v > 0) {
+                    System.out.printf("  %-34s %10.1f%n", k, v / 1024.0 / n);
+                }
+            });
+        }
 
         // 2. the whole engine pipeline as DpSgdTrainer runs it, with allocation per pipeline
         Times pt = new Times();
         long heap = 0;
         long bufs = 0;
+        java.nio.LongBuffer nat = nativeCounters();
+        long natCount = 0;
+        long natBytes = 0;
         for (int it = 0; it < warm + iters; it++) {
             int b = poisson ? batch + (int) Math.round(rnd.nextGaussian() * Math.sqrt(batch)) : batch;
             b = Math.max(1, Math.min(maxB, b));
@@ -209,6 +265,8 @@ public final class EngineProfileMain {
             INDArray y = yAll.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, b));
             long h0 = heapBytes();
             long b0 = buffers();
+            long n0 = nat == null ? 0 : nat.get(0);
+            long nb0 = nat == null ? 0 : nat.get(1);
             long t0 = System.nanoTime();
             flat.assign(0);
             PerExampleGradients g = engine.compute(x, y);
@@ -224,6 +282,8 @@ public final class EngineProfileMain {
             if (it >= warm) {
                 heap += heapBytes() - h0;
                 bufs += buffers() - b0 - 1;
+                natCount += nat == null ? 0 : nat.get(0) - n0;
+                natBytes += nat == null ? 0 : nat.get(1) - nb0;
                 pt.add("compute (fwd+bwd)", t1 - t0);
                 pt.add("norms + clip factors", t2 - t1);
                 pt.add("clipped sum", t3 - t2);
@@ -247,6 +307,10 @@ public final class EngineProfileMain {
         pt.print("DP step without sampling and ledger");
         System.out.printf("  allocation per engine pipeline: JVM heap %.1f KiB, off-heap ND4J buffers created %.1f%n",
                 heap / 1024.0 / iters, bufs / (double) iters);
+        if (nat != null) {
+            System.out.printf("  native allocations >= 4 KiB per engine pipeline: %.1f, %.1f KiB%n", natCount / (double) iters,
+                    natBytes / 1024.0 / iters);
+        }
 
         // 3. DL4J references
         if (fit) {
