@@ -31,6 +31,9 @@ final class ConvolutionStep implements LayerStep {
     /** Per-example weight-gradient elements a layer may keep materialised (2^24: 64 MiB in float). */
     static final long DEFAULT_BUDGET = 1L << 24;
 
+    /** Batched matmuls run single-threaded in libnd4j: they are split over examples, at least this many per thread. */
+    private static final long MIN_EXAMPLES_PER_THREAD = 8;
+
     private final int index;
     private final ParamViews views;
     private final ActivationOps activation;
@@ -128,9 +131,6 @@ final class ConvolutionStep implements LayerStep {
     private INDArray broadcast(INDArray w, long n) {
         return Nd4j.create(w.data(), new long[] {n, outC, k}, new long[] {0, k, 1}, w.offset(), 'c', type);
     }
-
-    /** Batched matmuls run single-threaded in libnd4j: split them over examples. */
-    private static final long MIN_EXAMPLES_PER_THREAD = 8;
 
     @Override
     public INDArray forward(INDArray in, boolean training) {

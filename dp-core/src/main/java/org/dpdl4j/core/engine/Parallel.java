@@ -58,7 +58,7 @@ final class Parallel {
                 if (pool == null || poolSize < workers) {
                     ExecutorService old = pool;
                     pool = Executors.newFixedThreadPool(workers, r -> {
-                        Thread t = new Thread(r, "dpdl4j-engine-" + COUNT.incrementAndGet());
+                        Thread t = new Worker(r, "dpdl4j-engine-" + COUNT.incrementAndGet());
                         t.setDaemon(true);
                         return t;
                     });
@@ -73,13 +73,20 @@ final class Parallel {
         return p;
     }
 
+    /** The pool's threads: a range running on one of them does not split again (its sub-ranges would queue behind it). */
+    private static final class Worker extends Thread {
+        Worker(Runnable r, String name) {
+            super(r, name);
+        }
+    }
+
     /**
      * Runs {@code body} over [0, n) in up to {@link #threads()} contiguous ranges of at least
      * {@code minPerRange} examples each.
      */
     static void forRanges(long n, long minPerRange, Range body) {
         int parts = (int) Math.max(1, Math.min(threads(), n / Math.max(1, minPerRange)));
-        if (parts == 1) {
+        if (parts == 1 || Thread.currentThread() instanceof Worker) {
             body.run(0, n);
             return;
         }

@@ -228,6 +228,20 @@ class EngineBufferReuseTest {
     }
 
     @Test
+    void nestedSplitsDoNotDeadlock() throws Exception {
+        java.util.concurrent.atomic.AtomicLong covered = new java.util.concurrent.atomic.AtomicLong();
+        Parallel.threadsOverride = 2;
+        try {
+            java.util.concurrent.CompletableFuture.runAsync(() -> Parallel.forRanges(40, 1,
+                    (from, to) -> Parallel.forRanges(to - from, 1, (f, t) -> covered.addAndGet(t - f))))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            Parallel.threadsOverride = 0;
+        }
+        assertEquals(40, covered.get());
+    }
+
+    @Test
     void aResultUsedAfterTheNextBatchIsRefused() {
         MultiLayerNetwork net = TestNetworks.cnn(2);
         PerExampleEngine engine = PerExampleEngine.of(net);
