@@ -40,6 +40,11 @@ interface LayerStep {
     /** Writes each example's full gradient into row i of {@code out} at this layer's offset (testing and audits). */
     void writePerExampleGradients(INDArray out, long columnOffset);
 
-    /** Releases the arrays kept for the backward pass. */
+    /** Releases the arrays kept for the backward pass (reusable buffers are kept, see {@link #buffers()}). */
     void clear();
+
+    /** The buffers this step reuses across batches, or null when it keeps none. */
+    default Buffers buffers() {
+        return null;
+    }
 }

@@ -21,6 +21,12 @@ final class OutputStep extends DenseStep implements LossStep {
         this.loss = ((BaseOutputLayer) layer.conf().getLayer()).getLossFn();
     }
 
+    /** The network output is not needed (the loss starts from z): only z is computed. */
+    @Override
+    public INDArray forward(INDArray in, boolean training) {
+        return preOutput(in, training);
+    }
+
     @Override
     public INDArray backwardFromLabels(INDArray labels, boolean needInputGradient) {
         INDArray d = loss.computeGradient(labels, preOutput.dup(), activation, null);

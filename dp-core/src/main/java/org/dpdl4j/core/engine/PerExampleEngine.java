@@ -55,6 +55,7 @@ public final class PerExampleEngine {
     private final List<LayerStep> trainableSteps;
     private final INDArray trainableMask;
     private final long[] layerOffsets;
+    private long generation;
 
     private PerExampleEngine(MultiLayerNetwork net, Set<Integer> trainableLayers) {
         this.net = net;
@@ -254,8 +255,50 @@ public final class PerExampleEngine {
         return net;
     }
 
+    /** The one-pass steps in network order (empty with the fallback); for tests and profiling. */
+    List<LayerStep> steps() {
+        return steps;
+    }
+
+    /**
+     * Drops the buffers the engine keeps between batches (activations, unfolded inputs, per-example
+     * gradients of the last batch shape: for a CNN at batch 256, tens of MiB). The next {@link #compute}
+     * allocates them again.
+     */
+    public void releaseBuffers() {
+        generation++;
+        for (LayerStep s : steps) {
+            s.clear();
+            if (s.buffers() != null) {
+                s.buffers().release();
+            }
+        }
+    }
+
+    /** Elements held in reusable buffers, over all steps. */
+    long bufferedElements() {
+        long n = 0;
+        for (LayerStep s : steps) {
+            n += s.buffers() == null ? 0 : s.buffers().capacity();
+        }
+        return n;
+    }
+
+    /** Tests: fills every reusable buffer with NaN, so that stale contents would show in any result. */
+    void poisonBuffers() {
+        for (LayerStep s : steps) {
+            if (s.buffers() != null) {
+                s.buffers().poison();
+            }
+        }
+    }
+
     /**
      * Runs the per-example forward and backward pass on a non-empty batch.
+     *
+     * <p>The engine reuses its arrays from batch to batch, so the result is valid until the next call of
+     * {@code compute} (or {@link #releaseBuffers}) on this engine; using it afterwards throws
+     * {@link IllegalStateException}. Results of the batch-size-1 fallback stay valid.
      *
      * @param features input batch [B, ...]
      * @param labels labels [B, nOut]
@@ -273,6 +316,7 @@ public final class PerExampleEngine {
         if (fallback) {
             return computeFallback(features, labels);
         }
+        generation++;
         INDArray x = features.castTo(net.params().dataType());
         INDArray y = labels.castTo(net.params().dataType());
         for (LayerStep s : steps) {
@@ -292,12 +336,23 @@ public final class PerExampleEngine {
     /** Result of the one-pass engine. */
     private final class OnePassGradients extends PerExampleGradients {
 
+        private final long owner;
+
         OnePassGradients(long batch, INDArray loss) {
             super(batch, loss, trainableLayerIndices());
+            this.owner = generation;
+        }
+
+        private void checkCurrent() {
+            if (owner != generation) {
+                throw new IllegalStateException("these per-example gradients are stale: the engine has computed another "
+                        + "batch (or released its buffers) since, and reuses its arrays; use each result before the next compute");
+            }
         }
 
         @Override
         protected INDArray computeLayerSquaredNorms() {
+            checkCurrent();
             INDArray norms = Nd4j.zeros(net.params().dataType(), batchSize(), trainableSteps.size());
             for (int k = 0; k < trainableSteps.size(); k++) {
                 INDArray col = Nd4j.zeros(net.params().dataType(), batchSize());
@@ -309,6 +364,7 @@ public final class PerExampleEngine {
 
         @Override
         protected void writeClipped(INDArray factorsPerLayer) {
+            checkCurrent();
             INDArray flat = net.getFlattenedGradients();
             flat.assign(0);
             for (int k = 0; k < trainableSteps.size(); k++) {
@@ -318,6 +374,7 @@ public final class PerExampleEngine {
 
         @Override
         public INDArray perExampleGradients() {
+            checkCurrent();
             INDArray out = Nd4j.zeros(net.params().dataType(), batchSize(), net.numParams());
             for (LayerStep s : trainableSteps) {
                 s.writePerExampleGradients(out, layerOffsets[s.layerIndex()]);
@@ -327,8 +384,10 @@ public final class PerExampleEngine {
 
         @Override
         public void release() {
-            for (LayerStep s : steps) {
-                s.clear();
+            if (owner == generation) {
+                for (LayerStep s : steps) {
+                    s.clear();
+                }
             }
         }
     }

@@ -6,10 +6,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** SubsamplingLayer (max, average or p-norm pooling, NCHW) on ND4J's native pooling ops and their gradients. */
+/**
+ * SubsamplingLayer (max, average or p-norm pooling, NCHW) on ND4J's native pooling ops and their gradients,
+ * into buffers reused across batches.
+ */
 final class SubsamplingStep extends ParameterFreeStep {
 
     private final SubsamplingLayer conf;
+    private final Buffers buffers = new Buffers();
+    private final Scratch outBuf = buffers.slot();
+    private final Scratch epsBuf = buffers.slot();
     private INDArray input;
     private ConvGeometry geom;
 
@@ -49,7 +55,7 @@ final class SubsamplingStep extends ParameterFreeStep {
         input = in;
         geom = ConvGeometry.of(in, conf.getKernelSize(), conf.getStride(), conf.getPadding(), conf.getDilation(),
                 conf.getConvolutionMode());
-        INDArray out = Nd4j.createUninitialized(in.dataType(), new long[] {in.size(0), in.size(1), geom.outH(), geom.outW()}, 'c');
+        INDArray out = outBuf.get(in.dataType(), in.size(0), in.size(1), geom.outH(), geom.outW());
         Nd4j.exec(op(false).addInputs(in).addOutputs(out).build());
         return out;
     }
@@ -59,9 +65,14 @@ final class SubsamplingStep extends ParameterFreeStep {
         if (!needInputGradient) {
             return null;
         }
-        INDArray epsIn = Nd4j.createUninitialized(input.dataType(), input.shape(), 'c');
+        INDArray epsIn = epsBuf.get(input.dataType(), input.shape());
         Nd4j.exec(op(true).addInputs(input, epsilon).addOutputs(epsIn).build());
         return epsIn;
+    }
+
+    @Override
+    public Buffers buffers() {
+        return buffers;
     }
 
     @Override
