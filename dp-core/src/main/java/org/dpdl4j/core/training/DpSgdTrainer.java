@@ -284,8 +284,10 @@ public final class DpSgdTrainer implements AutoCloseable {
             INDArray x = batch.size() > chunk ? batch.features().get(NDArrayIndex.interval(start, end)) : batch.features();
             INDArray y = batch.size() > chunk ? batch.labels().get(NDArrayIndex.interval(start, end)) : batch.labels();
             PerExampleGradients g = engine.compute(x, y);
+            INDArray chunkNorms = g.norms();
+            checkFinite(chunkNorms, start);
             g.writeClippedSumPerLayer(config.clipping().factors(g));
-            norms.add(g.norms());
+            norms.add(chunkNorms);
             lossSum += g.loss().sumNumber().doubleValue();
             g.release();
             if (acc != null) {
@@ -297,6 +299,28 @@ public final class DpSgdTrainer implements AutoCloseable {
         }
         lastLoss = lossSum / batch.size();
         return norms.size() == 1 ? norms.get(0) : org.nd4j.linalg.factory.Nd4j.concat(0, norms.toArray(INDArray[]::new));
+    }
+
+    /**
+     * A NaN or infinite per-example gradient cannot be clipped (NaN·0 is NaN) and would poison the noised
+     * sum, so the step fails before any update; its ledger record stays, which over-counts and never
+     * under-counts.
+     */
+    private void checkFinite(INDArray norms, int offset) {
+        double sum = norms.sumNumber().doubleValue();
+        if (Double.isFinite(sum)) {
+            return;
+        }
+        List<Integer> bad = new ArrayList<>();
+        for (int i = 0; i < norms.length() && bad.size() < 10; i++) {
+            if (!Double.isFinite(norms.getDouble(i))) {
+                bad.add(offset + i);
+            }
+        }
+        throw new NonFiniteGradientException("step " + stepsTaken + ": the gradients of batch rows " + bad
+                + " are NaN or infinite, so no update was applied (the step stays recorded in the ledger, so epsilon "
+                + "still counts it); lower the learning rate, check the inputs and labels, or use a loss that is "
+                + "finite for every input", stepsTaken);
     }
 
     private void applyUpdate(INDArray flat) {
@@ -339,7 +363,8 @@ public final class DpSgdTrainer implements AutoCloseable {
         List<String> all = new ArrayList<>(notes);
         all.addAll(r.notes());
         return new PrivacyReport(r.epsilon(), config.delta(), accountant.name(), stepsTaken, sigma,
-                config.clipping().description(), sampler.description(), config.secure(), ledger.file(), stoppedByBudget, all);
+                config.clipping().description(), sampler.description(), config.secure(), ledger.file(), ledger.headHash(),
+                stoppedByBudget, all);
     }
 
     @Override

@@ -19,11 +19,14 @@ import java.util.List;
  * @param sampling sampler description with its neighbouring relation
  * @param secure true when noise and sampling came from a CSPRNG; false in seeded mode
  * @param ledger the ledger file
+ * @param ledgerHeadHash SHA-256 hash of the ledger's last record; keep it where the ledger's writer
+ *     cannot change it, so any later edit of the file is detectable
  * @param stoppedByBudget true when training stopped before a step that would exceed the budget
  * @param notes accountant notes and warnings
  */
 public record PrivacyReport(double epsilon, double delta, String accountant, long steps, double noiseMultiplier,
-                            String clipping, String sampling, boolean secure, Path ledger, boolean stoppedByBudget,
+                            String clipping, String sampling, boolean secure, Path ledger, String ledgerHeadHash,
+                            boolean stoppedByBudget,
                             List<String> notes) {
 
     public PrivacyReport {
@@ -33,8 +36,8 @@ public record PrivacyReport(double epsilon, double delta, String accountant, lon
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT,
-                "(ε=%.4f, δ=%.1e) by %s after %d steps; σ=%.4f, %s, %s%s%s; ledger %s", epsilon, delta, accountant, steps,
-                noiseMultiplier, clipping, sampling, secure ? "" : "; SEEDED (not secure) noise",
-                stoppedByBudget ? "; stopped by budget" : "", ledger);
+                "(ε=%.4f, δ=%.1e) by %s after %d steps; σ=%.4f, %s, %s%s%s; ledger %s (head %s)", epsilon, delta,
+                accountant, steps, noiseMultiplier, clipping, sampling, secure ? "" : "; SEEDED (not secure) noise",
+                stoppedByBudget ? "; stopped by budget" : "", ledger, ledgerHeadHash);
     }
 }

@@ -266,6 +266,28 @@ class DpSgdTrainerTest {
         assertTrue(g.getMessage().contains("GradientNormalization.None"), g.getMessage());
     }
 
+    /** A NaN gradient fails the step loudly before any update; the step stays counted. */
+    @Test
+    void nonFiniteGradientsFailTheStepWithoutAnUpdate() throws Exception {
+        DataSet d = data(20, 5, 12);
+        MultiLayerNetwork net = mlp(new Sgd(0.1), 5, 4);
+        Path ledger = dir.resolve("nan.jsonl");
+        // Finite data, but a parameter set to NaN makes every gradient NaN (e.g. after a diverged update).
+        net.getLayer(0).getParam("W").putScalar(0, 0, Double.NaN);
+        INDArray before = net.params().dup();
+        try (DpSgdTrainer t = DpSgdTrainer.makePrivate(net, d, DpSgdConfig.builder().delta(1e-5).seed(3).ledger(ledger)
+                .sampling(SamplingMode.FULL_BATCH).clipNorm(1).noiseMultiplier(1).build())) {
+            var e = assertThrows(NonFiniteGradientException.class, t::step);
+            assertTrue(e.getMessage().contains("NaN or infinite") && e.getMessage().contains("no update"), e.getMessage());
+        }
+        double[] a = before.toDoubleVector();
+        double[] b = net.params().toDoubleVector();
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Double.compare(a[i], b[i]) == 0, "parameter " + i + " changed: no update may be applied");
+        }
+        assertEquals(1, PrivacyLedger.read(ledger).size(), "the failed step stays recorded");
+    }
+
     @Test
     void badDataAndConfigurationGetClearErrors() {
         DataSet wrongLabels = new DataSet(Nd4j.randn(DataType.DOUBLE, 10, 5), Nd4j.zeros(DataType.DOUBLE, 10, 4));

@@ -122,7 +122,7 @@ public final class HeadTrainer {
         }
         PrivacyReport report = new PrivacyReport(eps.epsilon(), config.delta(), eps.accountant(), config.steps(), sigma,
                 "flat clip C=" + config.clipNorm() + " of each example's whole head gradient (closed form)", sampling,
-                noise.secure(), ledger.file(), false, notes);
+                noise.secure(), ledger.file(), ledger.headHash(), false, notes);
         progress.accept(String.format(Locale.ROOT, "head: done in %.1f s; %s", seconds, report));
         return new HeadResult(head, report, priorEpsilon, seconds);
     }
