@@ -245,6 +245,11 @@ public final class PerExampleEngine {
         return trainableLayers;
     }
 
+    /** True when every parameter of the network is trained (no frozen or excluded layer). */
+    public boolean trainsAllParameters() {
+        return trainableMask.sumNumber().longValue() == net.numParams();
+    }
+
     /** 1 for every trained parameter and 0 elsewhere, shape [1, numParams]: where noise goes. */
     public INDArray trainableMask() {
         return trainableMask;

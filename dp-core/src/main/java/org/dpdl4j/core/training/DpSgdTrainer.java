@@ -51,6 +51,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final MultiLayerNetwork net;
     private final DpSgdConfig config;
     private final PerExampleEngine engine;
+    private final boolean trainsAll;
     private final BatchSampler sampler;
     private final GaussianNoise noise;
     private final double sigma;
@@ -66,6 +67,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         this.net = net;
         this.config = config;
         this.engine = PerExampleEngine.of(net);
+        this.trainsAll = engine.trainsAllParameters();
         checkData(net, data);
         this.sampler = Samplers.create(config, data);
         this.accountant = config.accountant().create();
@@ -260,7 +262,12 @@ public final class DpSgdTrainer implements AutoCloseable {
         Batch batch = given != null ? given : sampler.next();
         INDArray flat = net.getFlattenedGradients();
         INDArray norms = accumulateClippedSum(batch, flat);
-        noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
+        if (trainsAll) {
+            // Same noise, without rebuilding the mask's index list every step.
+            noise.addTo(flat, sigma * config.clipping().sensitivity());
+        } else {
+            noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
+        }
         flat.divi(sampler.normalizer());
         applyUpdate(flat);
         config.clipping().afterStep(norms, noise, sampler.normalizer());
