@@ -6,22 +6,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /** LossLayer: an activation and a loss with no parameters. */
-final class LossLayerStep implements LossStep {
+final class LossLayerStep extends ParameterFreeStep implements LossStep {
 
-    private final int index;
     private final IActivation activation;
     private final ILossFunction loss;
     private INDArray input;
 
     LossLayerStep(int index, LossLayer conf) {
-        this.index = index;
+        super(index);
         this.activation = conf.getActivationFn();
         this.loss = conf.getLossFn();
-    }
-
-    @Override
-    public int layerIndex() {
-        return index;
     }
 
     @Override
@@ -43,23 +37,6 @@ final class LossLayerStep implements LossStep {
     @Override
     public INDArray backward(INDArray epsilon, boolean needInputGradient) {
         throw new IllegalStateException("a loss layer starts the backward pass from labels");
-    }
-
-    @Override
-    public boolean trainable() {
-        return false;
-    }
-
-    @Override
-    public void addSquaredNorms(INDArray acc) {
-    }
-
-    @Override
-    public void writeClippedSum(INDArray factors) {
-    }
-
-    @Override
-    public void writePerExampleGradients(INDArray out, long offset) {
     }
 
     @Override
