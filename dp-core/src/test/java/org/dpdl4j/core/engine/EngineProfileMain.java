@@ -307,6 +307,8 @@ public final class EngineProfileMain {
         pt.print("DP step without sampling and ledger");
         System.out.printf("  allocation per engine pipeline: JVM heap %.1f KiB, off-heap ND4J buffers created %.1f%n",
                 heap / 1024.0 / iters, bufs / (double) iters);
+        System.out.printf("  reusable buffers held by the engine: %.1f MiB%n",
+                engine.bufferedElements() * (double) dt.width() / (1 << 20));
         if (nat != null) {
             System.out.printf("  native allocations >= 4 KiB per engine pipeline: %.1f, %.1f KiB%n", natCount / (double) iters,
                     natBytes / 1024.0 / iters);
