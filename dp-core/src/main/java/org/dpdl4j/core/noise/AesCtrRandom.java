@@ -57,6 +57,23 @@ final class AesCtrRandom {
         return word;
     }
 
+    /** Fills {@code dst[from, from + count)} with the next words of the stream, in bulk. */
+    void nextLongs(long[] dst, int from, int count) {
+        int i = from;
+        int end = from + count;
+        while (i < end) {
+            if (position == BUFFER_BYTES) {
+                refill();
+            }
+            int m = Math.min(end - i, (BUFFER_BYTES - position) / Long.BYTES);
+            for (int j = 0; j < m; j++) {
+                dst[i + j] = (long) LONGS.get(keystream, position + j * Long.BYTES);
+            }
+            i += m;
+            position += m * Long.BYTES;
+        }
+    }
+
     private void refill() {
         if (blocksUnderKey >= BLOCKS_PER_KEY) {
             rekey();

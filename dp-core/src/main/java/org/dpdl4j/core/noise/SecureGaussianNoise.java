@@ -54,9 +54,15 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
     private static final double MIN_STD = 0x1p-900;
     private static final double MAX_STD = 0x1p900;
 
-    private final AesCtrRandom random;
-    private double spareNormal;
-    private boolean hasSpare;
+    /** Normals are produced in blocks of this many; an even number, so pairs never straddle a refill. */
+    private static final int BLOCK = 4096;
+    /** Candidate pairs drawn per keystream read (about 79% are accepted). */
+    private static final int CANDIDATE_PAIRS = 1024;
+    /** Below this many values per lane, splitting over threads costs more than it saves. */
+    private static final int MIN_VALUES_PER_LANE = 1 << 15;
+
+    /** Independent streams, one per thread that may work on a call; lane 0 runs on the calling thread. */
+    private final Lane[] lanes;
 
     /** Noise under a fresh key from a new {@link SecureRandom} (on Linux: NativePRNG, seeded from /dev/urandom). */
     public SecureGaussianNoise() {
@@ -72,16 +78,31 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
         if (keySource == null) {
             throw new IllegalArgumentException("keySource must not be null");
         }
-        this.random = new AesCtrRandom(keySource);
+        this.lanes = new Lane[NoiseThreads.lanes()];
+        for (int i = 0; i < lanes.length; i++) {
+            // Each lane has its own key, so lanes share no keystream.
+            lanes[i] = new Lane(new AesCtrRandom(keySource));
+        }
     }
 
-    private SecureGaussianNoise(AesCtrRandom random) {
-        this.random = random;
+    private SecureGaussianNoise(Lane[] lanes) {
+        this.lanes = lanes;
     }
 
     /** A reproducible instance under a fixed 32-byte key, so tests can replay the same randomness; never for training. */
     static SecureGaussianNoise withFixedKeyForTests(byte[] key) {
-        return new SecureGaussianNoise(new AesCtrRandom(key, new byte[16]));
+        return withFixedKeyForTests(key, NoiseThreads.lanes());
+    }
+
+    /** As {@link #withFixedKeyForTests(byte[])}, with a given number of lanes (lane i starts at counter i·2^120). */
+    static SecureGaussianNoise withFixedKeyForTests(byte[] key, int laneCount) {
+        Lane[] lanes = new Lane[laneCount];
+        for (int i = 0; i < lanes.length; i++) {
+            byte[] counter = new byte[16];
+            counter[0] = (byte) i;
+            lanes[i] = new Lane(new AesCtrRandom(key, counter));
+        }
+        return new SecureGaussianNoise(lanes);
     }
 
     /**
@@ -108,59 +129,136 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
     @Override
     void addToDoubles(double[] values, int[] positions, double std) {
         Grid grid = new Grid(std);
-        if (positions == null) {
-            for (int i = 0; i < values.length; i++) {
-                values[i] = noised(values[i], grid);
-            }
-        } else {
-            for (int i : positions) {
-                values[i] = noised(values[i], grid);
-            }
-        }
+        inLanes(positions == null ? values.length : positions.length, (lane, from, to) -> lane.addToDoubles(values, positions, from, to, grid));
     }
 
     @Override
     void addToFloats(float[] values, int[] positions, double std) {
         Grid grid = new Grid(std);
-        // The cast is a correctly rounded function of the double result, so it adds no dependence on x.
-        if (positions == null) {
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) noised(values[i], grid);
+        inLanes(positions == null ? values.length : positions.length, (lane, from, to) -> lane.addToFloats(values, positions, from, to, grid));
+    }
+
+    /** One standard normal from lane 0's stream (the stream that a small {@link #addTo} draws from). */
+    double nextStandardNormal() {
+        return lanes[0].nextStandardNormal();
+    }
+
+    /** Work on the values with indices [from, to) of a call, by one lane. */
+    private interface LaneWork {
+        void run(Lane lane, int from, int to);
+    }
+
+    /**
+     * Splits [0, n) into contiguous ranges, one per lane in use. How the values are split depends only on
+     * n, never on the values, and each lane draws from its own stream, so the split leaks nothing.
+     */
+    private void inLanes(int n, LaneWork work) {
+        int used = Math.max(1, Math.min(lanes.length, n / MIN_VALUES_PER_LANE));
+        if (used == 1) {
+            work.run(lanes[0], 0, n);
+            return;
+        }
+        NoiseThreads.run(used, k -> work.run(lanes[k], (int) ((long) n * k / used), (int) ((long) n * (k + 1) / used)));
+    }
+
+    /** A stream of standard normals: its own AES-CTR keystream and a block of normals drawn from it. */
+    private static final class Lane {
+        private final AesCtrRandom random;
+        private final double[] normals = new double[BLOCK];
+        private final long[] words = new long[2 * CANDIDATE_PAIRS];
+        private int nextNormal = BLOCK;
+
+        Lane(AesCtrRandom random) {
+            this.random = random;
+        }
+
+        void addToDoubles(double[] values, int[] positions, int from, int to, Grid grid) {
+            for (int done = from; done < to; ) {
+                int m = takeNormals(to - done);
+                int at = nextNormal - m;
+                if (positions == null) {
+                    for (int j = 0; j < m; j++) {
+                        values[done + j] = noised(values[done + j], normals[at + j], grid);
+                    }
+                } else {
+                    for (int j = 0; j < m; j++) {
+                        int i = positions[done + j];
+                        values[i] = noised(values[i], normals[at + j], grid);
+                    }
+                }
+                done += m;
             }
-        } else {
-            for (int i : positions) {
-                values[i] = (float) noised(values[i], grid);
+        }
+
+        void addToFloats(float[] values, int[] positions, int from, int to, Grid grid) {
+            // The cast is a correctly rounded function of the double result, so it adds no dependence on x.
+            for (int done = from; done < to; ) {
+                int m = takeNormals(to - done);
+                int at = nextNormal - m;
+                if (positions == null) {
+                    for (int j = 0; j < m; j++) {
+                        values[done + j] = (float) noised(values[done + j], normals[at + j], grid);
+                    }
+                } else {
+                    for (int j = 0; j < m; j++) {
+                        int i = positions[done + j];
+                        values[i] = (float) noised(values[i], normals[at + j], grid);
+                    }
+                }
+                done += m;
             }
+        }
+
+        double nextStandardNormal() {
+            takeNormals(1);
+            return normals[nextNormal - 1];
+        }
+
+        /**
+         * Reserves up to {@code wanted} (at least one) unused normals and returns how many: they are
+         * {@code normals[nextNormal - m, nextNormal)}. Refills the block when it is used up.
+         */
+        private int takeNormals(int wanted) {
+            if (nextNormal == BLOCK) {
+                refillNormals();
+            }
+            int m = Math.min(wanted, BLOCK - nextNormal);
+            nextNormal += m;
+            return m;
+        }
+
+        /**
+         * Fills the block with standard normals by Marsaglia's polar method. Candidate pairs are drawn in
+         * bulk and each costs the same arithmetic whether it is accepted or not (acceptance only decides
+         * whether the write position advances); how many candidates are consumed depends on the stream
+         * alone, never on the data being noised.
+         */
+        private void refillNormals() {
+            int filled = 0;
+            while (filled < BLOCK) {
+                random.nextLongs(words, 0, words.length);
+                for (int p = 0; p < CANDIDATE_PAIRS && filled < BLOCK; p++) {
+                    double u = symmetricUniform(words[2 * p]);
+                    double v = symmetricUniform(words[2 * p + 1]);
+                    double s = u * u + v * v;
+                    // s > 0 always (|u|, |v| >= 2^-53). A rejected pair (s >= 1) writes garbage at the current
+                    // position without advancing it; the loop runs until an accepted pair overwrites it.
+                    double factor = Math.sqrt(-2.0 * Math.log(s) / s);
+                    normals[filled] = u * factor;
+                    normals[filled + 1] = v * factor;
+                    filled += s < 1.0 ? 2 : 0;
+                }
+            }
+            nextNormal = 0;
         }
     }
 
-    private double noised(double x, Grid grid) {
+    private static double noised(double x, double z, Grid grid) {
         // Above 2^53 g the spacing of doubles is a multiple of g, so x already lies on the grid (and x/g
         // could overflow for huge x and tiny g).
         double onGrid = Math.abs(x) < grid.alreadyOnGridAbove ? Math.rint(x * grid.inverse) * grid.g : x;
-        double k = Math.rint(grid.cells * nextStandardNormal());
+        double k = Math.rint(grid.cells * z);
         return onGrid + k * grid.g;
-    }
-
-    /** A standard normal from the polar method; the second value of each accepted pair is kept for the next call. */
-    double nextStandardNormal() {
-        if (hasSpare) {
-            hasSpare = false;
-            return spareNormal;
-        }
-        double u;
-        double v;
-        double s;
-        do {
-            u = symmetricUniform(random.nextLong());
-            v = symmetricUniform(random.nextLong());
-            s = u * u + v * v;
-        } while (s >= 1.0);
-        // s > 0 always: |u|, |v| >= 2^-53.
-        double factor = Math.sqrt(-2.0 * Math.log(s) / s);
-        spareNormal = v * factor;
-        hasSpare = true;
-        return u * factor;
     }
 
     /**

@@ -6,6 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -59,6 +63,8 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final PrivacyLedger ledger;
     private final PrivacyBudget budget;
     private final List<String> notes = new ArrayList<>();
+    /** Writes ledger records while the step computes; one thread, so records keep their order. */
+    private ExecutorService recorder;
     private long stepsTaken;
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
@@ -239,29 +245,43 @@ public final class DpSgdTrainer implements AutoCloseable {
 
     /**
      * The step itself; {@code given} replaces the sampler's batch (tests feed exact batches through the
-     * production path this way). The ledger record is written before anything else happens.
+     * production path this way).
+     *
+     * <p>The step's ledger record (or budget charge) is written and forced to disk on a background thread
+     * while the batch is sampled and its clipped gradient sum is computed, and the step waits for it
+     * before noise is drawn and anything is released: nothing computed from the data leaves this method,
+     * and no parameter changes, until the record is durable. If the record fails, or the budget refuses
+     * the step, the computed sum is discarded and no update happens. If the gradient computation fails,
+     * the record still stands (over-counting, never under-counting).
      */
     boolean stepOn(Batch given) {
         if (stoppedByBudget) {
             return false;
         }
         DpEvent event = stepEvent();
-        try {
+        long step = stepsTaken;
+        Future<?> record = recorder().submit(() -> {
             if (budget != null) {
-                budget.spend(MECHANISM, event, stepsTaken, 1);
+                budget.spend(MECHANISM, event, step, 1);
             } else {
-                ledger.append(MECHANISM, event, stepsTaken, 1);
+                ledger.append(MECHANISM, event, step, 1);
             }
-        } catch (BudgetExceededException e) {
-            stoppedByBudget = true;
-            LOG.info("dpdl4j: stopping before step {}: {}", stepsTaken, e.getMessage());
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException("privacy ledger write failed, no step was taken: " + e.getMessage(), e);
+            return null;
+        });
+        INDArray flat;
+        INDArray norms;
+        try {
+            Batch batch = given != null ? given : sampler.next();
+            flat = net.getFlattenedGradients();
+            norms = accumulateClippedSum(batch, flat);
+        } catch (RuntimeException | Error e) {
+            awaitRecord(record, e);
+            throw e;
         }
-        Batch batch = given != null ? given : sampler.next();
-        INDArray flat = net.getFlattenedGradients();
-        INDArray norms = accumulateClippedSum(batch, flat);
+        if (!awaitRecord(record, null)) {
+            flat.assign(0);
+            return false;
+        }
         if (trainsAll) {
             // Same noise, without rebuilding the mask's index list every step.
             noise.addTo(flat, sigma * config.clipping().sensitivity());
@@ -273,6 +293,56 @@ public final class DpSgdTrainer implements AutoCloseable {
         config.clipping().afterStep(norms, noise, sampler.normalizer());
         stepsTaken++;
         return true;
+    }
+
+    /**
+     * Waits for the step's record. Returns false when the budget refused the step; throws when the
+     * ledger could not be written. With {@code pending} (the step already failed), a ledger failure is
+     * attached to it instead of thrown.
+     */
+    private boolean awaitRecord(Future<?> record, Throwable pending) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    record.get();
+                    return true;
+                } catch (InterruptedException e) {
+                    // The record is being written; it must finish (or fail) before the step can end.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof BudgetExceededException b) {
+                        stoppedByBudget = true;
+                        LOG.info("dpdl4j: stopping before step {}: {}", stepsTaken, b.getMessage());
+                        return false;
+                    }
+                    RuntimeException failure = cause instanceof IOException io
+                            ? new UncheckedIOException("privacy ledger write failed, no step was taken: " + io.getMessage(), io)
+                            : new IllegalStateException("privacy ledger write failed, no step was taken: " + cause, cause);
+                    if (pending != null) {
+                        pending.addSuppressed(failure);
+                        return false;
+                    }
+                    throw failure;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private ExecutorService recorder() {
+        if (recorder == null) {
+            recorder = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "dpdl4j-ledger");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return recorder;
     }
 
     /** Writes the clipped sum into {@code flat}; returns the per-example norms, or null for an empty batch. */
@@ -376,6 +446,10 @@ public final class DpSgdTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (recorder != null) {
+            // Every step waits for its own record, so nothing is pending here.
+            recorder.shutdown();
+        }
         try {
             ledger.close();
         } catch (IOException e) {

@@ -290,7 +290,12 @@ public final class EngineProfileMain {
                 pt.add("norms/loss/release", t4 - t3);
             }
             t0 = System.nanoTime();
-            noise.addTo(flat, 1.0, engine.trainableMask());
+            // As the trainer does: the mask only when some parameters are frozen.
+            if (engine.trainsAllParameters()) {
+                noise.addTo(flat, 1.0);
+            } else {
+                noise.addTo(flat, 1.0, engine.trainableMask());
+            }
             flat.divi(batch);
             t1 = System.nanoTime();
             int iteration = net.getIterationCount();

@@ -39,6 +39,60 @@ class SecureGaussianNoiseTest {
         assertTrue(p > 1e-3, "KS p-value " + p);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 8})
+    void largeArraysSplitOverLanesStayIndependentAndReproducible(int laneCount) {
+        byte[] key = new byte[32];
+        Arrays.fill(key, (byte) 21);
+        int n = 300_001;
+        INDArray a = Nd4j.zeros(DataType.DOUBLE, 1, n);
+        INDArray b = Nd4j.zeros(DataType.DOUBLE, 1, n);
+        SecureGaussianNoise.withFixedKeyForTests(key, laneCount).addTo(a, 1.0);
+        SecureGaussianNoise.withFixedKeyForTests(key, laneCount).addTo(b, 1.0);
+        assertEquals(a, b, "the same key and lane count must give the same noise");
+        double[] z = a.toDoubleVector();
+        assertTrue(NoiseStatistics.ksPValue(z, 1.0) > 1e-3, "KS over all lanes");
+        // Every lane's range must be noise of its own: no repeated segment between the ranges.
+        int used = Math.min(laneCount, n / (1 << 15));
+        for (int k = 1; k < used; k++) {
+            int start = (int) ((long) n * k / used);
+            assertNotEquals(z[0], z[start], "lane " + k + " repeats lane 0's stream");
+            double dot = 0;
+            for (int i = 0; i < 10_000; i++) {
+                dot += z[i] * z[start + i];
+            }
+            assertTrue(Math.abs(dot / 10_000) < 0.05, "lanes 0 and " + k + " are correlated: " + dot / 10_000);
+        }
+    }
+
+    @Test
+    void repeatedLargeCallsAreReproducibleAndFreshEachTime() {
+        byte[] key = new byte[32];
+        Arrays.fill(key, (byte) 22);
+        int n = 100_000;
+        SecureGaussianNoise one = SecureGaussianNoise.withFixedKeyForTests(key, 2);
+        SecureGaussianNoise two = SecureGaussianNoise.withFixedKeyForTests(key, 2);
+        double[][] calls = new double[4][];
+        // Sizes n, n, n-1, n-1: every call continues the streams where the last one stopped.
+        int[] sizes = {n, n, n - 1, n - 1};
+        for (int c = 0; c < sizes.length; c++) {
+            INDArray a = Nd4j.zeros(DataType.DOUBLE, 1, sizes[c]);
+            INDArray b = Nd4j.zeros(DataType.DOUBLE, 1, sizes[c]);
+            one.addTo(a, 1.0);
+            two.addTo(b, 1.0);
+            assertEquals(a, b, "call " + c + " must be reproducible under the same key");
+            calls[c] = a.toDoubleVector();
+            assertTrue(NoiseStatistics.ksPValue(calls[c], 1.0) > 1e-3, "KS of call " + c);
+        }
+        for (int c = 1; c < calls.length; c++) {
+            double dot = 0;
+            for (int i = 0; i < 20_000; i++) {
+                dot += calls[c - 1][i] * calls[c][i];
+            }
+            assertTrue(Math.abs(dot / 20_000) < 0.04, "calls " + (c - 1) + " and " + c + " are correlated: " + dot / 20_000);
+        }
+    }
+
     @Test
     void freshKeyNoiseIsStandardNormal() {
         INDArray noise = NoiseStatistics.noiseMatrix(new SecureGaussianNoise(), DataType.FLOAT, 1, 100_000, 2.5);

@@ -10,7 +10,10 @@ import org.dpdl4j.core.training.DpSgdConfig;
 import org.dpdl4j.core.training.DpSgdTrainer;
 import org.dpdl4j.examples.data.FashionMnist;
 import org.dpdl4j.examples.models.ReferenceModels;
+import org.dpdl4j.core.noise.GaussianNoise;
+import org.dpdl4j.core.noise.SecureGaussianNoise;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -21,12 +24,13 @@ import picocli.CommandLine.Option;
 /**
  * DP-SGD step time against plain DL4J {@code fit} on the same network and batch size, measured in the
  * same process. The DP step is the whole production step: Poisson sampling, ledger record (fsynced),
- * per-example gradients, clipping, secure noise, normalisation and the DL4J updater.
+ * per-example gradients, clipping, secure noise, normalisation and the DL4J updater. The two sides run
+ * in alternating blocks, so drifts of a shared machine affect both alike.
  */
 @Command(name = "dpsgd", description = "Time a DP-SGD step against DL4J's non-private fit (same process).")
 public final class DpSgdBenchmark implements Callable<Integer> {
 
-    @Option(names = "--model", description = "mlp or cnn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "mlp, cnn or mlp1m (784-1024-256-10, 1.07M parameters) (default: ${DEFAULT-VALUE}).")
     String model = "mlp";
 
     @Option(names = "--batch", description = "Batch size; expected size for the Poisson DP step (default: ${DEFAULT-VALUE}).")
@@ -38,6 +42,10 @@ public final class DpSgdBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", description = "Untimed warm-up steps for each side (default: ${DEFAULT-VALUE}).")
     int warmup = 5;
 
+    @Option(names = "--rounds", description = "Alternating blocks of timed steps per side, so machine drift hits both "
+            + "sides alike (default: ${DEFAULT-VALUE}).")
+    int rounds = 10;
+
     @Option(names = "--seeded", description = "Use seeded noise instead of the secure CSPRNG.")
     boolean seeded;
 
@@ -48,7 +56,8 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         return switch (model) {
             case "mlp" -> ReferenceModels.mlp(42, new Sgd(0.1), DataType.FLOAT);
             case "cnn" -> ReferenceModels.tramerBonehCnn(42, new Sgd(0.1), DataType.FLOAT);
-            default -> throw new IllegalArgumentException("unknown model '" + model + "'; use mlp or cnn");
+            case "mlp1m" -> ReferenceModels.wideMlp(42, new Sgd(0.1), DataType.FLOAT);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "'; use mlp, cnn or mlp1m");
         };
     }
 
@@ -72,8 +81,7 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         DataSet fixed = new DataSet(all.getFeatures().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup(),
                 all.getLabels().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup());
 
-        Timing.Result nonPrivate = NonPrivateBaseline.measure(build(), fixed, warmup, steps);
-
+        MultiLayerNetwork baselineNet = build();
         Path ledger = Files.createTempFile("dpdl4j-bench-ledger-", ".jsonl");
         Files.delete(ledger);
         DpSgdConfig.Builder cfg = DpSgdConfig.builder().clipNorm(1.0).noiseMultiplier(1.0).batchSize(batch).delta(1e-5)
@@ -82,24 +90,39 @@ public final class DpSgdBenchmark implements Callable<Integer> {
             cfg.seed(7);
         }
         Timing.Result dp;
+        Timing.Result nonPrivate;
         boolean fallback;
         try (DpSgdTrainer trainer = DpSgdTrainer.makePrivate(build(), all, cfg.build())) {
-            dp = Timing.measure(warmup, steps, trainer::step);
+            Timing.Result[] both = Timing.interleaved(warmup, steps, Math.min(rounds, steps),
+                    () -> baselineNet.fit(fixed), trainer::step);
+            nonPrivate = both[0];
+            dp = both[1];
             fallback = trainer.report().notes().stream().anyMatch(n -> n.contains("fallback"));
         } finally {
             Files.deleteIfExists(ledger);
         }
+
+        // What the secure noise alone costs per step for this parameter count, in the same process.
+        MultiLayerNetwork sized = build();
+        INDArray target = Nd4j.zeros(DataType.FLOAT, 1, sized.numParams());
+        GaussianNoise secureNoise = new SecureGaussianNoise();
+        Timing.Result noiseTime = Timing.measure(warmup, Math.max(10, steps / 3), () -> secureNoise.addTo(target, 1.0));
 
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("benchmark", "dpsgd");
         out.put("model", model);
         out.put("batch", batch);
         out.put("steps", steps);
+        out.put("warmup", warmup);
+        out.put("rounds", Math.min(rounds, steps));
         out.put("dp_ms_per_step", dp.medianMs());
         out.put("dp_p90_ms", dp.p90Ms());
         out.put("nonprivate_ms_per_step", nonPrivate.medianMs());
         out.put("nonprivate_dl4j_ms_per_step", nonPrivate.medianMs());
         out.put("ratio", dp.medianMs() / nonPrivate.medianMs());
+        out.put("params", sized.numParams());
+        out.put("secure_noise_ms", noiseTime.medianMs());
+        out.put("secure_noise_share_of_dp_step", noiseTime.medianMs() / dp.medianMs());
         out.put("secure_noise", !seeded);
         out.put("engine_fallback", fallback);
         out.put("data", FashionMnist.isAvailable() ? "fashion-mnist" : "synthetic");

@@ -63,6 +63,21 @@ public final class ReferenceModels {
                 .build();
     }
 
+    /**
+     * A wider MLP 784-1024-256-10 (ReLU, softmax output) with 1,068,810 parameters: the "1M-parameter model"
+     * on which the cost of secure noise per step is benchmarked.
+     */
+    public static MultiLayerNetwork wideMlp(long seed, IUpdater updater, DataType dataType) {
+        return init(base(seed, updater, dataType)
+                .list()
+                .layer(new DenseLayer.Builder().nIn(INPUTS).nOut(1024).activation(Activation.RELU).weightInit(WeightInit.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(256).activation(Activation.RELU).weightInit(WeightInit.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
+                .setInputType(InputType.feedForward(INPUTS))
+                .build());
+    }
+
     /** {@link #tramerBonehCnn(long, IUpdater, DataType)} in FLOAT. */
     public static MultiLayerNetwork tramerBonehCnn(long seed, IUpdater updater) {
         return tramerBonehCnn(seed, updater, DataType.FLOAT);
