@@ -202,7 +202,9 @@ public final class DpSgdConfig {
         /** Expected (Poisson) or exact (shuffled) logical batch size. */
         public Builder batchSize(double size) {
             if (!(size >= 1) || Double.isInfinite(size)) {
-                throw new IllegalArgumentException("batch size must be a finite number >= 1, got " + size);
+                throw new IllegalArgumentException("batch size must be a finite number >= 1, got " + size + ": for "
+                        + "Poisson sampling it is the expected batch size q*N, and q*N < 1 makes most batches empty "
+                        + "while the noise is divided by q*N; use a batch size of at least 1");
             }
             this.expectedBatchSize = size;
             return this;

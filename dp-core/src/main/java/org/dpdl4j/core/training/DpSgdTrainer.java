@@ -74,8 +74,9 @@ public final class DpSgdTrainer implements AutoCloseable {
         this.config = config;
         this.engine = PerExampleEngine.of(net);
         this.trainsAll = engine.trainsAllParameters();
-        checkData(net, data);
+        TrainingInputs.checkShapes(net, data);
         this.sampler = Samplers.create(config, data);
+        TrainingInputs.checkLabelValues(net, data.getLabels());
         this.accountant = config.accountant().create();
         if (resumed != null) {
             this.sigma = resumed.noiseMultiplier();
@@ -92,20 +93,30 @@ public final class DpSgdTrainer implements AutoCloseable {
         }
         accountant.checkSupported(stepEvent());
         this.ledger = openLedger(config);
-        if (resumed != null) {
-            sampler.restore(resumed.samplerState());
-            config.clipping().restore(resumed.clippingState());
-            // A resumed run must never replay noise: secure noise is freshly keyed, seeded noise moves to a
-            // stream named by the ledger length, which grows with every released step.
-            this.noise = Samplers.noise(config, 2 + ledger.size());
-        } else {
-            this.noise = Samplers.noise(config, 1);
-        }
-        if (!Double.isNaN(config.budgetEpsilon())) {
-            this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
-                    .accountant(accountant).ledger(ledger).build();
-        } else {
-            this.budget = null;
+        try {
+            if (resumed != null) {
+                sampler.restore(resumed.samplerState());
+                config.clipping().restore(resumed.clippingState());
+                // A resumed run must never replay noise: secure noise is freshly keyed, seeded noise moves to a
+                // stream named by the ledger length, which grows with every released step.
+                this.noise = Samplers.noise(config, 2 + ledger.size());
+            } else {
+                this.noise = Samplers.noise(config, 1);
+            }
+            if (!Double.isNaN(config.budgetEpsilon())) {
+                this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
+                        .accountant(accountant).ledger(ledger).build();
+            } else {
+                this.budget = null;
+            }
+        } catch (RuntimeException | Error e) {
+            // A refused setup must not keep the ledger locked: the caller fixes the cause and tries again.
+            try {
+                ledger.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         this.stepsTaken = ledger.nextStep(MECHANISM);
         if (!config.secure()) {
@@ -132,17 +143,59 @@ public final class DpSgdTrainer implements AutoCloseable {
      * ε keeps counting every step ever recorded, including steps taken after the checkpoint), and the
      * noise stream is new.
      *
+     * <p>Crash recovery: an incomplete final ledger line left by an append that a crash interrupted is
+     * removed (its step never ran, see {@link PrivacyLedger#discardIncompleteFinalLine}); any other damage to
+     * the ledger is refused. If the crash hit while {@link #checkpoint(Path)} was replacing the checkpoint,
+     * the previous checkpoint is used. Both are stated in the report's notes.
+     *
+     * @throws IllegalArgumentException if the checkpoint is missing or damaged, or does not match the
+     *     data and configuration (the message says what to change)
+     * @throws UncheckedIOException if the ledger cannot be opened or is damaged (a
+     *     {@link org.dpdl4j.accountant.ledger.CorruptLedgerException} as the cause names the line)
      * @param config the run's configuration; its ledger path, if set, must be the checkpoint's
      */
     public static DpSgdTrainer resume(Path checkpointDir, DataSet data, DpSgdConfig config) {
-        Checkpoint.State state = Checkpoint.read(checkpointDir);
+        Path dir = Checkpoint.locate(checkpointDir);
+        Checkpoint.State state = Checkpoint.read(dir);
         if (config.ledgerPath() != null && !config.ledgerPath().toAbsolutePath().equals(state.ledger().toAbsolutePath())) {
             throw new IllegalArgumentException("the checkpoint's ledger is " + state.ledger() + " but the configuration names "
                     + config.ledgerPath() + "; resume with the same ledger so no step goes unaccounted");
         }
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
-        MultiLayerNetwork net = Checkpoint.readNetwork(checkpointDir);
-        return new DpSgdTrainer(net, data, withLedger, state);
+        MultiLayerNetwork net = Checkpoint.readNetwork(dir);
+        String torn = discardInterruptedAppend(withLedger.ledgerPath());
+        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state);
+        if (!dir.equals(checkpointDir)) {
+            trainer.notes.add("the checkpoint " + checkpointDir + " was being replaced when the run stopped; resumed from "
+                    + "the previous one, " + dir);
+        }
+        if (torn != null) {
+            trainer.notes.add("removed an incomplete final ledger line (" + torn.length() + " characters) left by an "
+                    + "append the crash interrupted; its step never ran");
+        }
+        return trainer;
+    }
+
+    /**
+     * A crash (kill, power loss, full disk) during an append can leave an incomplete final line. This
+     * trainer runs a step only after its append returned, so that line's step never ran and the line
+     * records nothing spent: it is removed, as {@link PrivacyLedger#discardIncompleteFinalLine} documents.
+     * Complete lines are never touched; any other damage still fails when the ledger is opened.
+     *
+     * @return the removed text, or null if the ledger ended with a complete line (or does not exist)
+     */
+    private static String discardInterruptedAppend(Path ledgerPath) {
+        if (!Files.exists(ledgerPath)) {
+            return null;
+        }
+        try {
+            var torn = PrivacyLedger.discardIncompleteFinalLine(ledgerPath);
+            torn.ifPresent(t -> LOG.warn("dpdl4j: removed an incomplete final line from the privacy ledger {} left by an "
+                    + "interrupted append (its step never ran): {}", ledgerPath, t));
+            return torn.orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the privacy ledger " + ledgerPath + " to resume: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -158,24 +211,6 @@ public final class DpSgdTrainer implements AutoCloseable {
     /** The trained network. */
     public MultiLayerNetwork network() {
         return net;
-    }
-
-    private static void checkData(MultiLayerNetwork net, DataSet data) {
-        if (data == null || data.getFeatures() == null || data.getLabels() == null) {
-            throw new IllegalArgumentException("training data needs features and labels");
-        }
-        if (data.getFeatures().size(0) == 0) {
-            throw new IllegalArgumentException("training data is empty: DP training needs at least one record");
-        }
-        long nOut = net.getLayer(net.getnLayers() - 1).getParam("W") != null
-                ? net.getLayer(net.getnLayers() - 1).getParam("W").size(1) : -1;
-        if (nOut > 0 && data.getLabels().size(1) != nOut) {
-            throw new IllegalArgumentException("labels have " + data.getLabels().size(1) + " columns but the output layer has "
-                    + nOut + " units; one-hot encode labels with " + nOut + " classes");
-        }
-        if (data.getFeaturesMaskArray() != null || data.getLabelsMaskArray() != null) {
-            throw new IllegalArgumentException("masked (variable-length) data is not supported by DP training yet; remove the masks");
-        }
     }
 
     private static PrivacyLedger openLedger(DpSgdConfig config) {
@@ -251,8 +286,9 @@ public final class DpSgdTrainer implements AutoCloseable {
      * while the batch is sampled and its clipped gradient sum is computed, and the step waits for it
      * before noise is drawn and anything is released: nothing computed from the data leaves this method,
      * and no parameter changes, until the record is durable. If the record fails, or the budget refuses
-     * the step, the computed sum is discarded and no update happens. If the gradient computation fails,
-     * the record still stands (over-counting, never under-counting).
+     * the step, the computed sum is discarded (the gradient view is zeroed) and no update happens, and the
+     * next call tries the same step index again. If the gradient computation fails, the record still
+     * stands (over-counting, never under-counting) and its index counts as taken.
      */
     boolean stepOn(Batch given) {
         if (stoppedByBudget) {
@@ -268,17 +304,28 @@ public final class DpSgdTrainer implements AutoCloseable {
             }
             return null;
         });
-        INDArray flat;
+        INDArray flat = net.getFlattenedGradients();
         INDArray norms;
         try {
             Batch batch = given != null ? given : sampler.next();
-            flat = net.getFlattenedGradients();
             norms = accumulateClippedSum(batch, flat);
         } catch (RuntimeException | Error e) {
-            awaitRecord(record, e);
+            flat.assign(0);
+            if (awaitRecord(record, e)) {
+                // Recorded but not run: the index is spent, so the next step gets the next one (no duplicates).
+                stepsTaken++;
+            }
             throw e;
         }
-        if (!awaitRecord(record, null)) {
+        boolean recorded;
+        try {
+            recorded = awaitRecord(record, null);
+        } catch (RuntimeException e) {
+            // The ledger write failed: the un-noised sum must not stay behind in the gradient view.
+            flat.assign(0);
+            throw e;
+        }
+        if (!recorded) {
             flat.assign(0);
             return false;
         }
