@@ -101,7 +101,9 @@ public final class DpSgdTrainer implements AutoCloseable {
                 // stream named by the ledger length, which grows with every released step.
                 this.noise = Samplers.noise(config, 2 + ledger.size());
             } else {
-                this.noise = Samplers.noise(config, 1);
+                // A seeded run started on a ledger that already has records (a restart without a checkpoint)
+                // must not replay stream 1 either: it too moves to a stream named by the ledger length.
+                this.noise = Samplers.noise(config, ledger.size() == 0 ? 1 : 2 + ledger.size());
             }
             if (!Double.isNaN(config.budgetEpsilon())) {
                 this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
