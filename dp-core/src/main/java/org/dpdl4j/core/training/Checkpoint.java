@@ -97,8 +97,9 @@ final class Checkpoint {
             long steps = json.get("steps").asLong();
             double sigma = json.get("noise_multiplier").asDouble();
             if (steps < 0 || !(sigma > 0) || Double.isInfinite(sigma) || sampler == null || json.get("ledger").asText().isBlank()) {
+                // The sampler state is not printed: it may hold the seed of a seeded run.
                 throw new IOException("invalid values: steps " + steps + ", noise multiplier " + sigma + ", sampler state "
-                        + sampler + ", ledger '" + json.get("ledger").asText() + "'");
+                        + (sampler == null ? "missing" : "present") + ", ledger '" + json.get("ledger").asText() + "'");
             }
             return new State(steps, sigma, sampler, clip, Path.of(json.get("ledger").asText()));
         } catch (IOException | RuntimeException e) {
