@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,14 +66,22 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final PrivacyAccountant accountant;
     private final PrivacyLedger ledger;
     private final PrivacyBudget budget;
+    /** False when the ledger belongs to a shared budget: the caller opened it and closes it. */
+    private final boolean ownsLedger;
     private final List<String> notes = new ArrayList<>();
+    /** Mechanism labels of the live trainers on each shared ledger: two with one label would reuse step numbers. */
+    private static final Map<PrivacyLedger, Set<String>> SHARED_LABELS = new WeakHashMap<>();
     /** Writes ledger records while the step computes; one thread, so records keep their order. */
     private ExecutorService recorder;
     private long stepsTaken;
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
 
-    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed) {
+    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
+                         PrivacyBudget shared) {
+        if (shared != null) {
+            checkSharedBudget(config, shared);
+        }
         this.net = net;
         this.config = config;
         this.engine = PerExampleEngine.of(net);
@@ -92,35 +104,38 @@ public final class DpSgdTrainer implements AutoCloseable {
             this.sigma = config.noiseMultiplier();
         }
         accountant.checkSupported(stepEvent());
-        this.ledger = openLedger(config);
+        this.ownsLedger = shared == null;
+        this.ledger = shared != null ? shared.ledger() : openLedger(config);
+        if (shared != null) {
+            register(ledger, config.mechanism());
+        }
         try {
             if (resumed != null) {
                 sampler.restore(resumed.samplerState());
                 config.clipping().restore(resumed.clippingState());
                 // A resumed run must never replay noise: secure noise is freshly keyed, seeded noise moves to a
                 // stream named by the ledger length, which grows with every released step.
-                this.noise = Samplers.noise(config, 2 + ledger.size());
+                this.noise = Samplers.noise(config, noiseStream(2 + ledger.size()));
             } else {
                 // A seeded run started on a ledger that already has records (a restart without a checkpoint)
                 // must not replay stream 1 either: it too moves to a stream named by the ledger length.
-                this.noise = Samplers.noise(config, ledger.size() == 0 ? 1 : 2 + ledger.size());
+                this.noise = Samplers.noise(config, noiseStream(ledger.size() == 0 ? 1 : 2 + ledger.size()));
             }
-            if (!Double.isNaN(config.budgetEpsilon())) {
+            if (shared != null) {
+                this.budget = shared;
+            } else if (!Double.isNaN(config.budgetEpsilon())) {
                 this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
                         .accountant(accountant).ledger(ledger).build();
             } else {
                 this.budget = null;
             }
         } catch (RuntimeException | Error e) {
-            // A refused setup must not keep the ledger locked: the caller fixes the cause and tries again.
-            try {
-                ledger.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            // A refused setup must not keep the ledger locked (or the label taken): the caller fixes the cause
+            // and tries again.
+            releaseLedger(e);
             throw e;
         }
-        this.stepsTaken = ledger.nextStep(MECHANISM);
+        this.stepsTaken = ledger.nextStep(config.mechanism());
         if (!config.secure()) {
             notes.add("seeded mode: noise and sampling are reproducible and NOT cryptographically secure");
         }
@@ -136,7 +151,80 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config, null);
+        return new DpSgdTrainer(net, data, config, null, null);
+    }
+
+    /**
+     * As {@link #makePrivate(MultiLayerNetwork, DataSet, DpSgdConfig)}, spending from a budget that other
+     * trainers (or other mechanisms) on the same data share: every step is charged with
+     * {@link PrivacyBudget#spend}, whose check and ledger write are one atomic operation, so trainers
+     * running concurrently cannot overspend it together; each stops before the step that would exceed it.
+     * The budget's ledger is used and stays open when this trainer closes (its owner closes it).
+     *
+     * @param config its ledger path, if set, must be the budget's ledger file; it must set no budget of its
+     *     own and have the budget's δ; and its mechanism label must differ from that of every other live
+     *     trainer on this budget's ledger
+     * @throws IllegalArgumentException if the configuration conflicts with the budget, saying what to change
+     */
+    public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config, PrivacyBudget budget) {
+        return new DpSgdTrainer(net, data, config, null, java.util.Objects.requireNonNull(budget, "budget"));
+    }
+
+    private static void checkSharedBudget(DpSgdConfig config, PrivacyBudget shared) {
+        if (!Double.isNaN(config.budgetEpsilon())) {
+            throw new IllegalArgumentException("the configuration sets its own budget (epsilon " + config.budgetEpsilon()
+                    + ") but a shared budget is given; remove budget(...) from the configuration");
+        }
+        Path file = shared.ledger().file().toAbsolutePath();
+        if (config.ledgerPath() != null && !config.ledgerPath().toAbsolutePath().equals(file)) {
+            throw new IllegalArgumentException("the configuration names the ledger " + config.ledgerPath()
+                    + " but the shared budget records in " + file + "; remove ledger(...) from the configuration");
+        }
+        if (Double.compare(config.delta(), shared.delta()) != 0) {
+            throw new IllegalArgumentException("the configuration's delta " + config.delta() + " differs from the shared "
+                    + "budget's delta " + shared.delta() + "; use the budget's delta so the report and the limit agree");
+        }
+    }
+
+    private static void register(PrivacyLedger ledger, String label) {
+        synchronized (SHARED_LABELS) {
+            Set<String> labels = SHARED_LABELS.computeIfAbsent(ledger, l -> new HashSet<>());
+            if (!labels.add(label)) {
+                throw new IllegalArgumentException("another live trainer on the ledger " + ledger.file() + " already "
+                        + "records its steps as '" + label + "'; give each trainer sharing a budget its own "
+                        + "mechanism(...) label, so their step numbers stay apart");
+            }
+        }
+    }
+
+    /** Closes an owned ledger, or unregisters this trainer's label from a shared one. */
+    private void releaseLedger(Throwable pending) {
+        if (ownsLedger) {
+            try {
+                ledger.close();
+            } catch (IOException e) {
+                if (pending == null) {
+                    throw new UncheckedIOException(e);
+                }
+                pending.addSuppressed(e);
+            }
+        } else {
+            synchronized (SHARED_LABELS) {
+                Set<String> labels = SHARED_LABELS.get(ledger);
+                if (labels != null) {
+                    labels.remove(config.mechanism());
+                }
+            }
+        }
+    }
+
+    /**
+     * Seeded noise streams are named by the ledger length; trainers sharing a ledger also need their own
+     * streams, so a label other than the default one moves to a separate range of stream ids.
+     */
+    private long noiseStream(long stream) {
+        String label = config.mechanism();
+        return label.equals(MECHANISM) ? stream : stream + ((long) label.hashCode() << 32);
     }
 
     /**
@@ -166,7 +254,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
         MultiLayerNetwork net = Checkpoint.readNetwork(dir);
         String torn = discardInterruptedAppend(withLedger.ledgerPath());
-        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state);
+        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state, null);
         if (!dir.equals(checkpointDir)) {
             trainer.notes.add("the checkpoint " + checkpointDir + " was being replaced when the run stopped; resumed from "
                     + "the previous one, " + dir);
@@ -300,9 +388,9 @@ public final class DpSgdTrainer implements AutoCloseable {
         long step = stepsTaken;
         Future<?> record = recorder().submit(() -> {
             if (budget != null) {
-                budget.spend(MECHANISM, event, step, 1);
+                budget.spend(config.mechanism(), event, step, 1);
             } else {
-                ledger.append(MECHANISM, event, step, 1);
+                ledger.append(config.mechanism(), event, step, 1);
             }
             return null;
         });
@@ -499,10 +587,6 @@ public final class DpSgdTrainer implements AutoCloseable {
             // Every step waits for its own record, so nothing is pending here.
             recorder.shutdown();
         }
-        try {
-            ledger.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        releaseLedger(null);
     }
 }
