@@ -238,11 +238,11 @@ public final class DpSgdTrainer implements AutoCloseable {
      * the ledger is refused. If the crash hit while {@link #checkpoint(Path)} was replacing the checkpoint,
      * the previous checkpoint is used. Both are stated in the report's notes.
      *
+     * @param config the run's configuration; its ledger path, if set, must be the checkpoint's
      * @throws IllegalArgumentException if the checkpoint is missing or damaged, or does not match the
      *     data and configuration (the message says what to change)
      * @throws UncheckedIOException if the ledger cannot be opened or is damaged (a
      *     {@link org.dpdl4j.accountant.ledger.CorruptLedgerException} as the cause names the line)
-     * @param config the run's configuration; its ledger path, if set, must be the checkpoint's
      */
     public static DpSgdTrainer resume(Path checkpointDir, DataSet data, DpSgdConfig config) {
         Path dir = Checkpoint.locate(checkpointDir);
