@@ -264,6 +264,26 @@ class DpSgdBadInputTest {
         }
     }
 
+    /**
+     * After a NaN-gradient failure the recorded step's index counts as taken: once the cause is fixed the
+     * next step gets the next index, so no index is recorded twice.
+     */
+    @org.junit.jupiter.api.Test
+    void aFailedButRecordedStepKeepsItsIndex() throws Exception {
+        Fixture f = new Fixture(dir);
+        try (DpSgdTrainer t = f.makePrivate(f.data)) {
+            assertTrue(t.step());
+            double w = f.net.getLayer(0).getParam("W").getDouble(0, 0);
+            f.net.getLayer(0).getParam("W").putScalar(0, 0, Double.NaN);
+            NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class, t::step);
+            assertEquals(1, e.step());
+            assertEquals(2, t.steps(), "the recorded index 1 is spent");
+            f.net.getLayer(0).getParam("W").putScalar(0, 0, w);
+            assertTrue(t.step());
+        }
+        assertEquals(List.of(0L, 1L, 2L), PrivacyLedger.read(f.ledger).stream().map(r -> r.firstStep()).toList());
+    }
+
     /** The same edit with the line's own hash recomputed, so that only the chain can catch it. */
     static String rehash(String line) {
         int at = line.lastIndexOf(",\"hash\":\"");
