@@ -27,4 +27,14 @@ interface LedgerFile extends Closeable {
 
     /** Cuts the file to the given length. */
     void truncate(long length) throws IOException;
+
+    /**
+     * Checks that the open file is still the one at its path: a ledger file deleted, moved or replaced
+     * while open would swallow later records (on POSIX systems writes to an unlinked file succeed and
+     * vanish). The default does nothing, for storage without a path.
+     *
+     * @throws IOException if the file is gone from its path or the path now names another file
+     */
+    default void checkStillAtPath() throws IOException {
+    }
 }

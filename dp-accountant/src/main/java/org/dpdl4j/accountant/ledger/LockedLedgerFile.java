@@ -6,7 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A ledger file opened for reading and writing under an exclusive OS lock, so that two writers (in this
@@ -18,12 +20,17 @@ import java.nio.file.Path;
  */
 final class LockedLedgerFile implements LedgerFile {
 
+    private final Path path;
     private final RandomAccessFile file;
     private final FileLock lock;
+    /** The file's identity (device and inode on POSIX) when opened; null where the platform has none. */
+    private final Object fileKey;
 
-    private LockedLedgerFile(RandomAccessFile file, FileLock lock) {
+    private LockedLedgerFile(Path path, RandomAccessFile file, FileLock lock, Object fileKey) {
+        this.path = path;
         this.file = file;
         this.lock = lock;
+        this.fileKey = fileKey;
     }
 
     static LockedLedgerFile open(Path path) throws IOException {
@@ -50,7 +57,15 @@ final class LockedLedgerFile implements LedgerFile {
         if (!existed) {
             syncDirectory(path);
         }
-        return new LockedLedgerFile(raf, lock);
+        Object key;
+        try {
+            key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            raf.close();
+            throw e;
+        }
+        return new LockedLedgerFile(path, raf, lock, key);
     }
 
     /**
@@ -95,6 +110,22 @@ final class LockedLedgerFile implements LedgerFile {
     @Override
     public void truncate(long length) throws IOException {
         file.setLength(length);
+    }
+
+    @Override
+    public void checkStillAtPath() throws IOException {
+        Object now;
+        try {
+            now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            throw new IOException("the ledger file " + path + " was deleted or moved (or its directory removed) while "
+                    + "open, so records written now would be lost; restore the file or its directory from a backup "
+                    + "(every record in it is spent privacy) and reopen the ledger", e);
+        }
+        if (fileKey != null && !fileKey.equals(now)) {
+            throw new IOException("the ledger file " + path + " was replaced by another file while open, so records "
+                    + "written now would not land in it; put the original file back and reopen the ledger");
+        }
     }
 
     @Override

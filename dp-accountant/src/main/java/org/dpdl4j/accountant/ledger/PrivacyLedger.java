@@ -28,7 +28,9 @@ import org.dpdl4j.accountant.event.DpEvent;
  * alone with {@link #read(Path)} or {@link #readEvent(Path...)} and any {@link PrivacyAccountant}.
  *
  * <p>Durability: each append writes one line and forces it to the storage device before returning; a
- * failed write is rolled back and leaves neither the file nor this object changed. Opening re-validates
+ * failed write is rolled back and leaves neither the file nor this object changed. An append also fails,
+ * recording nothing, if the file was deleted, moved or replaced since it was opened (writes to an unlinked
+ * file would otherwise succeed and be lost with it). Opening re-validates
  * the whole file and reports any damage as a {@link CorruptLedgerException} instead of reading around it.
  * The file is locked while open, so there is one writer per file; within the process this object is
  * thread-safe and appends are serialised.
@@ -274,8 +276,11 @@ public final class PrivacyLedger implements Closeable {
 
     private void write(LedgerRecord record, byte[] line) throws IOException {
         try {
+            // Before: no record goes to a file that left its path. After: a removal during the write is caught.
+            storage.checkStillAtPath();
             storage.write(committedBytes, line);
             storage.sync();
+            storage.checkStillAtPath();
         } catch (IOException | RuntimeException e) {
             String state;
             try {

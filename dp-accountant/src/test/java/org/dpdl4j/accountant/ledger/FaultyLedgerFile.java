@@ -52,6 +52,11 @@ final class FaultyLedgerFile implements LedgerFile {
     }
 
     @Override
+    public void checkStillAtPath() throws IOException {
+        delegate.checkStillAtPath();
+    }
+
+    @Override
     public void close() throws IOException {
         delegate.close();
     }

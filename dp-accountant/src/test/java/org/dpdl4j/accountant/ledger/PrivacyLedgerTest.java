@@ -271,6 +271,33 @@ class PrivacyLedgerTest {
         assertThrows(IOException.class, () -> PrivacyLedger.read(dir.resolve("absent.jsonl")));
     }
 
+    /** On POSIX, writes to a deleted file succeed and vanish with it: the ledger must notice and refuse. */
+    @Test
+    void appendsToAFileDeletedOrReplacedWhileOpenAreRefused() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("runs"));
+        Path file = sub.resolve("ledger.jsonl");
+        try (PrivacyLedger ledger = open(file)) {
+            ledger.append("dp-sgd", SGD_STEP, 0, 100);
+            Files.delete(file);
+            Files.delete(sub);
+            IOException e = assertThrows(IOException.class, () -> ledger.append("dp-sgd", SGD_STEP, 100, 100));
+            assertTrue(e.getMessage().contains("deleted or moved") && e.getMessage().contains("restore"), e.getMessage());
+            assertEquals(1, ledger.size(), "the refused record is not counted");
+            assertEquals(100, ledger.nextStep("dp-sgd"));
+        }
+        Files.createDirectories(sub);
+        try (PrivacyLedger ledger = open(file)) {
+            ledger.append("dp-sgd", SGD_STEP, 0, 100);
+            byte[] before = Files.readAllBytes(file);
+            Path moved = Files.move(file, sub.resolve("rotated.jsonl"));
+            Files.write(file, new byte[0]);
+            IOException e = assertThrows(IOException.class, () -> ledger.append("dp-sgd", SGD_STEP, 100, 100));
+            assertTrue(e.getMessage().contains("replaced by another file"), e.getMessage());
+            assertEquals(0, Files.size(file), "nothing is written to the replacement");
+            assertArrayEquals(before, Files.readAllBytes(moved), "nor to the moved original");
+        }
+    }
+
     @Test
     void aLedgerFileHasOneWriterAtATime() throws IOException {
         Path file = dir.resolve("ledger.jsonl");

@@ -52,8 +52,11 @@ final class Checkpoint {
             }
             json.set("sampler_state", MAPPER.valueToTree(state.samplerState()));
             MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("state.json").toFile(), json);
-            deleteRecursively(old);
+            // At every point a complete checkpoint exists as abs or, between the two moves, as old (which
+            // locate() falls back to). old is deleted only while abs is complete: after a crash between the
+            // moves, abs is missing and old must survive until the new one is in place.
             if (Files.exists(abs)) {
+                deleteRecursively(old);
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
@@ -61,6 +64,20 @@ final class Checkpoint {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The directory to resume from: {@code dir}, or the previous checkpoint {@code dir.old} when a crash
+     * came between the two moves of {@link #write} (then {@code dir} is missing and {@code dir.old} is
+     * complete). Returns {@code dir} when neither holds a checkpoint, so that reading it reports the problem.
+     */
+    static Path locate(Path dir) {
+        Path abs = dir.toAbsolutePath();
+        Path old = abs.resolveSibling(abs.getFileName() + ".old");
+        if (!Files.exists(abs) && Files.isRegularFile(old.resolve("state.json")) && Files.isRegularFile(old.resolve("model.zip"))) {
+            return old;
+        }
+        return dir;
     }
 
     static State read(Path dir) {
@@ -77,22 +94,32 @@ final class Checkpoint {
                 clip[i] = json.get("clipping_state").get(i).asDouble();
             }
             SamplerState sampler = MAPPER.treeToValue(json.get("sampler_state"), SamplerState.class);
-            return new State(json.get("steps").asLong(), json.get("noise_multiplier").asDouble(), sampler, clip,
-                    Path.of(json.get("ledger").asText()));
+            long steps = json.get("steps").asLong();
+            double sigma = json.get("noise_multiplier").asDouble();
+            if (steps < 0 || !(sigma > 0) || Double.isInfinite(sigma) || sampler == null || json.get("ledger").asText().isBlank()) {
+                // The sampler state is not printed: it may hold the seed of a seeded run.
+                throw new IOException("invalid values: steps " + steps + ", noise multiplier " + sigma + ", sampler state "
+                        + (sampler == null ? "missing" : "present") + ", ledger '" + json.get("ledger").asText() + "'");
+            }
+            return new State(steps, sigma, sampler, clip, Path.of(json.get("ledger").asText()));
         } catch (IOException | RuntimeException e) {
             if (e instanceof IllegalArgumentException iae) {
                 throw iae;
             }
             throw new IllegalArgumentException("cannot read checkpoint state " + file + ": " + e.getMessage()
-                    + "; the checkpoint is missing or damaged", e);
+                    + "; the checkpoint is missing or damaged: resume from an earlier checkpoint or start a new run "
+                    + "(the ledger keeps every step already taken)", e);
         }
     }
 
     static MultiLayerNetwork readNetwork(Path dir) {
+        Path file = dir.resolve("model.zip");
         try {
-            return ModelSerializer.restoreMultiLayerNetwork(dir.resolve("model.zip").toFile(), true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read checkpoint model " + dir.resolve("model.zip") + ": " + e.getMessage(), e);
+            return ModelSerializer.restoreMultiLayerNetwork(file.toFile(), true);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read checkpoint model " + file + ": " + e
+                    + "; the checkpoint is missing or damaged: resume from an earlier checkpoint or start a new run "
+                    + "(the ledger keeps every step already taken)", e);
         }
     }
 

@@ -30,6 +30,7 @@ public final class DpSgdConfig {
     private final double budgetEpsilon;
     private final Long seed;
     private final Path ledgerPath;
+    private final String mechanism;
 
     private DpSgdConfig(Builder b) {
         this.clipping = b.clipping;
@@ -45,6 +46,7 @@ public final class DpSgdConfig {
         this.budgetEpsilon = b.budgetEpsilon;
         this.seed = b.seed;
         this.ledgerPath = b.ledgerPath;
+        this.mechanism = b.mechanism;
     }
 
     public static Builder builder() {
@@ -115,6 +117,14 @@ public final class DpSgdConfig {
         return ledgerPath;
     }
 
+    /**
+     * The label of this run's records in the ledger (default {@code "dp-sgd"}); step numbers count per
+     * label. Trainers sharing one budget need distinct labels.
+     */
+    public String mechanism() {
+        return mechanism;
+    }
+
     /** A copy writing to another ledger. */
     DpSgdConfig withLedger(Path path) {
         Builder b = toBuilder();
@@ -136,6 +146,7 @@ public final class DpSgdConfig {
         b.budgetEpsilon = budgetEpsilon;
         b.seed = seed;
         b.ledgerPath = ledgerPath;
+        b.mechanism = mechanism;
         return b;
     }
 
@@ -153,6 +164,7 @@ public final class DpSgdConfig {
         private double budgetEpsilon = Double.NaN;
         private Long seed;
         private Path ledgerPath;
+        private String mechanism = DpSgdTrainer.MECHANISM;
 
         private Builder() {
         }
@@ -202,7 +214,9 @@ public final class DpSgdConfig {
         /** Expected (Poisson) or exact (shuffled) logical batch size. */
         public Builder batchSize(double size) {
             if (!(size >= 1) || Double.isInfinite(size)) {
-                throw new IllegalArgumentException("batch size must be a finite number >= 1, got " + size);
+                throw new IllegalArgumentException("batch size must be a finite number >= 1, got " + size + ": for "
+                        + "Poisson sampling it is the expected batch size q*N, and q*N < 1 makes most batches empty "
+                        + "while the noise is divided by q*N; use a batch size of at least 1");
             }
             this.expectedBatchSize = size;
             return this;
@@ -236,6 +250,15 @@ public final class DpSgdConfig {
 
         public Builder ledger(Path path) {
             this.ledgerPath = Objects.requireNonNull(path, "ledger path");
+            return this;
+        }
+
+        /** The label of this run's ledger records, default {@code "dp-sgd"}; trainers sharing a budget need distinct ones. */
+        public Builder mechanism(String label) {
+            if (label == null || label.isBlank()) {
+                throw new IllegalArgumentException("mechanism label must not be blank, e.g. \"dp-sgd-encoder\"");
+            }
+            this.mechanism = label;
             return this;
         }
 

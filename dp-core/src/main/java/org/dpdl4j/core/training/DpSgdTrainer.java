@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,20 +66,29 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final PrivacyAccountant accountant;
     private final PrivacyLedger ledger;
     private final PrivacyBudget budget;
+    /** False when the ledger belongs to a shared budget: the caller opened it and closes it. */
+    private final boolean ownsLedger;
     private final List<String> notes = new ArrayList<>();
+    /** Mechanism labels of the live trainers on each shared ledger: two with one label would reuse step numbers. */
+    private static final Map<PrivacyLedger, Set<String>> SHARED_LABELS = new WeakHashMap<>();
     /** Writes ledger records while the step computes; one thread, so records keep their order. */
     private ExecutorService recorder;
     private long stepsTaken;
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
 
-    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed) {
+    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
+                         PrivacyBudget shared) {
+        if (shared != null) {
+            checkSharedBudget(config, shared);
+        }
         this.net = net;
         this.config = config;
         this.engine = PerExampleEngine.of(net);
         this.trainsAll = engine.trainsAllParameters();
-        checkData(net, data);
+        TrainingInputs.checkShapes(net, data);
         this.sampler = Samplers.create(config, data);
+        TrainingInputs.checkLabelValues(net, data.getLabels());
         this.accountant = config.accountant().create();
         if (resumed != null) {
             this.sigma = resumed.noiseMultiplier();
@@ -91,23 +104,38 @@ public final class DpSgdTrainer implements AutoCloseable {
             this.sigma = config.noiseMultiplier();
         }
         accountant.checkSupported(stepEvent());
-        this.ledger = openLedger(config);
-        if (resumed != null) {
-            sampler.restore(resumed.samplerState());
-            config.clipping().restore(resumed.clippingState());
-            // A resumed run must never replay noise: secure noise is freshly keyed, seeded noise moves to a
-            // stream named by the ledger length, which grows with every released step.
-            this.noise = Samplers.noise(config, 2 + ledger.size());
-        } else {
-            this.noise = Samplers.noise(config, 1);
+        this.ownsLedger = shared == null;
+        this.ledger = shared != null ? shared.ledger() : openLedger(config);
+        if (shared != null) {
+            register(ledger, config.mechanism());
         }
-        if (!Double.isNaN(config.budgetEpsilon())) {
-            this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
-                    .accountant(accountant).ledger(ledger).build();
-        } else {
-            this.budget = null;
+        try {
+            if (resumed != null) {
+                sampler.restore(resumed.samplerState());
+                config.clipping().restore(resumed.clippingState());
+                // A resumed run must never replay noise: secure noise is freshly keyed, seeded noise moves to a
+                // stream named by the ledger length, which grows with every released step.
+                this.noise = Samplers.noise(config, noiseStream(2 + ledger.size()));
+            } else {
+                // A seeded run started on a ledger that already has records (a restart without a checkpoint)
+                // must not replay stream 1 either: it too moves to a stream named by the ledger length.
+                this.noise = Samplers.noise(config, noiseStream(ledger.size() == 0 ? 1 : 2 + ledger.size()));
+            }
+            if (shared != null) {
+                this.budget = shared;
+            } else if (!Double.isNaN(config.budgetEpsilon())) {
+                this.budget = PrivacyBudget.builder().epsilon(config.budgetEpsilon()).delta(config.delta())
+                        .accountant(accountant).ledger(ledger).build();
+            } else {
+                this.budget = null;
+            }
+        } catch (RuntimeException | Error e) {
+            // A refused setup must not keep the ledger locked (or the label taken): the caller fixes the cause
+            // and tries again.
+            releaseLedger(e);
+            throw e;
         }
-        this.stepsTaken = ledger.nextStep(MECHANISM);
+        this.stepsTaken = ledger.nextStep(config.mechanism());
         if (!config.secure()) {
             notes.add("seeded mode: noise and sampling are reproducible and NOT cryptographically secure");
         }
@@ -123,7 +151,80 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config, null);
+        return new DpSgdTrainer(net, data, config, null, null);
+    }
+
+    /**
+     * As {@link #makePrivate(MultiLayerNetwork, DataSet, DpSgdConfig)}, spending from a budget that other
+     * trainers (or other mechanisms) on the same data share: every step is charged with
+     * {@link PrivacyBudget#spend}, whose check and ledger write are one atomic operation, so trainers
+     * running concurrently cannot overspend it together; each stops before the step that would exceed it.
+     * The budget's ledger is used and stays open when this trainer closes (its owner closes it).
+     *
+     * @param config its ledger path, if set, must be the budget's ledger file; it must set no budget of its
+     *     own and have the budget's δ; and its mechanism label must differ from that of every other live
+     *     trainer on this budget's ledger
+     * @throws IllegalArgumentException if the configuration conflicts with the budget, saying what to change
+     */
+    public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config, PrivacyBudget budget) {
+        return new DpSgdTrainer(net, data, config, null, java.util.Objects.requireNonNull(budget, "budget"));
+    }
+
+    private static void checkSharedBudget(DpSgdConfig config, PrivacyBudget shared) {
+        if (!Double.isNaN(config.budgetEpsilon())) {
+            throw new IllegalArgumentException("the configuration sets its own budget (epsilon " + config.budgetEpsilon()
+                    + ") but a shared budget is given; remove budget(...) from the configuration");
+        }
+        Path file = shared.ledger().file().toAbsolutePath();
+        if (config.ledgerPath() != null && !config.ledgerPath().toAbsolutePath().equals(file)) {
+            throw new IllegalArgumentException("the configuration names the ledger " + config.ledgerPath()
+                    + " but the shared budget records in " + file + "; remove ledger(...) from the configuration");
+        }
+        if (Double.compare(config.delta(), shared.delta()) != 0) {
+            throw new IllegalArgumentException("the configuration's delta " + config.delta() + " differs from the shared "
+                    + "budget's delta " + shared.delta() + "; use the budget's delta so the report and the limit agree");
+        }
+    }
+
+    private static void register(PrivacyLedger ledger, String label) {
+        synchronized (SHARED_LABELS) {
+            Set<String> labels = SHARED_LABELS.computeIfAbsent(ledger, l -> new HashSet<>());
+            if (!labels.add(label)) {
+                throw new IllegalArgumentException("another live trainer on the ledger " + ledger.file() + " already "
+                        + "records its steps as '" + label + "'; give each trainer sharing a budget its own "
+                        + "mechanism(...) label, so their step numbers stay apart");
+            }
+        }
+    }
+
+    /** Closes an owned ledger, or unregisters this trainer's label from a shared one. */
+    private void releaseLedger(Throwable pending) {
+        if (ownsLedger) {
+            try {
+                ledger.close();
+            } catch (IOException e) {
+                if (pending == null) {
+                    throw new UncheckedIOException(e);
+                }
+                pending.addSuppressed(e);
+            }
+        } else {
+            synchronized (SHARED_LABELS) {
+                Set<String> labels = SHARED_LABELS.get(ledger);
+                if (labels != null) {
+                    labels.remove(config.mechanism());
+                }
+            }
+        }
+    }
+
+    /**
+     * Seeded noise streams are named by the ledger length; trainers sharing a ledger also need their own
+     * streams, so a label other than the default one moves to a separate range of stream ids.
+     */
+    private long noiseStream(long stream) {
+        String label = config.mechanism();
+        return label.equals(MECHANISM) ? stream : stream + ((long) label.hashCode() << 32);
     }
 
     /**
@@ -132,17 +233,59 @@ public final class DpSgdTrainer implements AutoCloseable {
      * ε keeps counting every step ever recorded, including steps taken after the checkpoint), and the
      * noise stream is new.
      *
+     * <p>Crash recovery: an incomplete final ledger line left by an append that a crash interrupted is
+     * removed (its step never ran, see {@link PrivacyLedger#discardIncompleteFinalLine}); any other damage to
+     * the ledger is refused. If the crash hit while {@link #checkpoint(Path)} was replacing the checkpoint,
+     * the previous checkpoint is used. Both are stated in the report's notes.
+     *
      * @param config the run's configuration; its ledger path, if set, must be the checkpoint's
+     * @throws IllegalArgumentException if the checkpoint is missing or damaged, or does not match the
+     *     data and configuration (the message says what to change)
+     * @throws UncheckedIOException if the ledger cannot be opened or is damaged (a
+     *     {@link org.dpdl4j.accountant.ledger.CorruptLedgerException} as the cause names the line)
      */
     public static DpSgdTrainer resume(Path checkpointDir, DataSet data, DpSgdConfig config) {
-        Checkpoint.State state = Checkpoint.read(checkpointDir);
+        Path dir = Checkpoint.locate(checkpointDir);
+        Checkpoint.State state = Checkpoint.read(dir);
         if (config.ledgerPath() != null && !config.ledgerPath().toAbsolutePath().equals(state.ledger().toAbsolutePath())) {
             throw new IllegalArgumentException("the checkpoint's ledger is " + state.ledger() + " but the configuration names "
                     + config.ledgerPath() + "; resume with the same ledger so no step goes unaccounted");
         }
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
-        MultiLayerNetwork net = Checkpoint.readNetwork(checkpointDir);
-        return new DpSgdTrainer(net, data, withLedger, state);
+        MultiLayerNetwork net = Checkpoint.readNetwork(dir);
+        String torn = discardInterruptedAppend(withLedger.ledgerPath());
+        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state, null);
+        if (!dir.equals(checkpointDir)) {
+            trainer.notes.add("the checkpoint " + checkpointDir + " was being replaced when the run stopped; resumed from "
+                    + "the previous one, " + dir);
+        }
+        if (torn != null) {
+            trainer.notes.add("removed an incomplete final ledger line (" + torn.length() + " characters) left by an "
+                    + "append the crash interrupted; its step never ran");
+        }
+        return trainer;
+    }
+
+    /**
+     * A crash (kill, power loss, full disk) during an append can leave an incomplete final line. This
+     * trainer runs a step only after its append returned, so that line's step never ran and the line
+     * records nothing spent: it is removed, as {@link PrivacyLedger#discardIncompleteFinalLine} documents.
+     * Complete lines are never touched; any other damage still fails when the ledger is opened.
+     *
+     * @return the removed text, or null if the ledger ended with a complete line (or does not exist)
+     */
+    private static String discardInterruptedAppend(Path ledgerPath) {
+        if (!Files.exists(ledgerPath)) {
+            return null;
+        }
+        try {
+            var torn = PrivacyLedger.discardIncompleteFinalLine(ledgerPath);
+            torn.ifPresent(t -> LOG.warn("dpdl4j: removed an incomplete final line from the privacy ledger {} left by an "
+                    + "interrupted append (its step never ran): {}", ledgerPath, t));
+            return torn.orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the privacy ledger " + ledgerPath + " to resume: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -158,24 +301,6 @@ public final class DpSgdTrainer implements AutoCloseable {
     /** The trained network. */
     public MultiLayerNetwork network() {
         return net;
-    }
-
-    private static void checkData(MultiLayerNetwork net, DataSet data) {
-        if (data == null || data.getFeatures() == null || data.getLabels() == null) {
-            throw new IllegalArgumentException("training data needs features and labels");
-        }
-        if (data.getFeatures().size(0) == 0) {
-            throw new IllegalArgumentException("training data is empty: DP training needs at least one record");
-        }
-        long nOut = net.getLayer(net.getnLayers() - 1).getParam("W") != null
-                ? net.getLayer(net.getnLayers() - 1).getParam("W").size(1) : -1;
-        if (nOut > 0 && data.getLabels().size(1) != nOut) {
-            throw new IllegalArgumentException("labels have " + data.getLabels().size(1) + " columns but the output layer has "
-                    + nOut + " units; one-hot encode labels with " + nOut + " classes");
-        }
-        if (data.getFeaturesMaskArray() != null || data.getLabelsMaskArray() != null) {
-            throw new IllegalArgumentException("masked (variable-length) data is not supported by DP training yet; remove the masks");
-        }
     }
 
     private static PrivacyLedger openLedger(DpSgdConfig config) {
@@ -251,8 +376,9 @@ public final class DpSgdTrainer implements AutoCloseable {
      * while the batch is sampled and its clipped gradient sum is computed, and the step waits for it
      * before noise is drawn and anything is released: nothing computed from the data leaves this method,
      * and no parameter changes, until the record is durable. If the record fails, or the budget refuses
-     * the step, the computed sum is discarded and no update happens. If the gradient computation fails,
-     * the record still stands (over-counting, never under-counting).
+     * the step, the computed sum is discarded (the gradient view is zeroed) and no update happens, and the
+     * next call tries the same step index again. If the gradient computation fails, the record still
+     * stands (over-counting, never under-counting) and its index counts as taken.
      */
     boolean stepOn(Batch given) {
         if (stoppedByBudget) {
@@ -262,23 +388,34 @@ public final class DpSgdTrainer implements AutoCloseable {
         long step = stepsTaken;
         Future<?> record = recorder().submit(() -> {
             if (budget != null) {
-                budget.spend(MECHANISM, event, step, 1);
+                budget.spend(config.mechanism(), event, step, 1);
             } else {
-                ledger.append(MECHANISM, event, step, 1);
+                ledger.append(config.mechanism(), event, step, 1);
             }
             return null;
         });
-        INDArray flat;
+        INDArray flat = net.getFlattenedGradients();
         INDArray norms;
         try {
             Batch batch = given != null ? given : sampler.next();
-            flat = net.getFlattenedGradients();
             norms = accumulateClippedSum(batch, flat);
         } catch (RuntimeException | Error e) {
-            awaitRecord(record, e);
+            flat.assign(0);
+            if (awaitRecord(record, e)) {
+                // Recorded but not run: the index is spent, so the next step gets the next one (no duplicates).
+                stepsTaken++;
+            }
             throw e;
         }
-        if (!awaitRecord(record, null)) {
+        boolean recorded;
+        try {
+            recorded = awaitRecord(record, null);
+        } catch (RuntimeException e) {
+            // The ledger write failed: the un-noised sum must not stay behind in the gradient view.
+            flat.assign(0);
+            throw e;
+        }
+        if (!recorded) {
             flat.assign(0);
             return false;
         }
@@ -450,10 +587,6 @@ public final class DpSgdTrainer implements AutoCloseable {
             // Every step waits for its own record, so nothing is pending here.
             recorder.shutdown();
         }
-        try {
-            ledger.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        releaseLedger(null);
     }
 }

@@ -30,7 +30,8 @@ final class Samplers {
             case FIXED_SIZE -> {
                 int b = (int) config.expectedBatchSize();
                 if (b > d.size()) {
-                    throw new IllegalArgumentException("batch size " + b + " exceeds the dataset size " + d.size());
+                    throw new IllegalArgumentException("batch size " + b + " exceeds the dataset size " + d.size()
+                            + "; use a batch of at most " + d.size() + " or FULL_BATCH sampling");
                 }
                 yield seed == null ? FixedSizeSampler.secure(d, b) : FixedSizeSampler.seeded(d, b, seed);
             }

@@ -259,7 +259,9 @@ public final class HeadConfig {
             }
             if (mode == HeadMode.POISSON) {
                 if (!(expectedBatchSize >= 1) || Double.isInfinite(expectedBatchSize)) {
-                    throw new IllegalArgumentException("Poisson mode needs expectedBatchSize >= 1, got " + expectedBatchSize);
+                    throw new IllegalArgumentException("Poisson mode needs expectedBatchSize >= 1, got " + expectedBatchSize
+                            + ": it is q*n, and q*n < 1 makes most batches empty while the noise is divided by q*n; "
+                            + "use an expected batch size of at least 1");
                 }
             } else if (!Double.isNaN(expectedBatchSize)) {
                 throw new IllegalArgumentException("expectedBatchSize applies to POISSON mode only; full batch uses all rows");

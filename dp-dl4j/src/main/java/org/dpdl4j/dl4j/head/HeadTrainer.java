@@ -67,14 +67,16 @@ public final class HeadTrainer {
         Objects.requireNonNull(ledger, "ledger: every private step must be recorded");
         Objects.requireNonNull(progress, "progress");
         if (data.size() < 1) {
-            throw new IllegalArgumentException("no training rows");
+            throw new IllegalArgumentException("the feature source has no rows: private training needs at least one "
+                    + "example; check that the source (e.g. a feature cache or a filter) produced any");
         }
         PrivateLinearHead head = config.initialHead() != null ? config.initialHead()
                 : PrivateLinearHead.zeros(data.dimension(), data.classes(), config.bias(),
                         data.chunk(0).features().dataType());
         if (head.inputs() != data.dimension() || head.classes() != data.classes()) {
             throw new IllegalArgumentException("initial head is " + head + " but the data have d=" + data.dimension()
-                    + ", k=" + data.classes());
+                    + ", k=" + data.classes() + "; give an initial head with " + data.dimension() + " inputs and "
+                    + data.classes() + " classes, or none (zeros)");
         }
         PrivacyAccountant accountant = config.accountant().create();
         double q = config.mode() == HeadMode.POISSON ? config.expectedBatchSize() / data.size() : 1.0;
