@@ -58,6 +58,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final boolean trainsAll;
     private final BatchSampler sampler;
     private final GaussianNoise noise;
+    private final ReleaseRule release;
     private final double sigma;
     private final PrivacyAccountant accountant;
     private final PrivacyLedger ledger;
@@ -69,9 +70,11 @@ public final class DpSgdTrainer implements AutoCloseable {
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
 
-    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed) {
+    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
+                         ReleaseRule release) {
         this.net = net;
         this.config = config;
+        this.release = java.util.Objects.requireNonNull(release, "release rule");
         this.engine = PerExampleEngine.of(net);
         this.trainsAll = engine.trainsAllParameters();
         checkData(net, data);
@@ -123,7 +126,15 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config, null);
+        return new DpSgdTrainer(net, data, config, null, ReleaseRule.STANDARD);
+    }
+
+    /**
+     * A trainer whose step releases its gradient by {@code release} instead of the standard rule. Only for
+     * tests in this package that check that audits catch deliberately broken variants.
+     */
+    static DpSgdTrainer makeWithReleaseRule(MultiLayerNetwork net, DataSet data, DpSgdConfig config, ReleaseRule release) {
+        return new DpSgdTrainer(net, data, config, null, release);
     }
 
     /**
@@ -142,7 +153,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         }
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
         MultiLayerNetwork net = Checkpoint.readNetwork(checkpointDir);
-        return new DpSgdTrainer(net, data, withLedger, state);
+        return new DpSgdTrainer(net, data, withLedger, state, ReleaseRule.STANDARD);
     }
 
     /**
@@ -270,8 +281,10 @@ public final class DpSgdTrainer implements AutoCloseable {
         });
         INDArray flat;
         INDArray norms;
+        int batchSize;
         try {
             Batch batch = given != null ? given : sampler.next();
+            batchSize = batch.size();
             flat = net.getFlattenedGradients();
             norms = accumulateClippedSum(batch, flat);
         } catch (RuntimeException | Error e) {
@@ -282,13 +295,10 @@ public final class DpSgdTrainer implements AutoCloseable {
             flat.assign(0);
             return false;
         }
-        if (trainsAll) {
-            // Same noise, without rebuilding the mask's index list every step.
-            noise.addTo(flat, sigma * config.clipping().sensitivity());
-        } else {
-            noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
-        }
-        flat.divi(sampler.normalizer());
+        // Same noise with and without a mask; the unmasked call avoids rebuilding the mask's index list every step.
+        ReleaseRule.NoiseStep noiseStep = trainsAll ? noise::addTo
+                : (target, std) -> noise.addTo(target, std, engine.trainableMask());
+        release.release(flat, noiseStep, sigma * config.clipping().sensitivity(), sampler.normalizer(), batchSize);
         applyUpdate(flat);
         config.clipping().afterStep(norms, noise, sampler.normalizer());
         stepsTaken++;
