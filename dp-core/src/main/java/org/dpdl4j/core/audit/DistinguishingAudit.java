@@ -70,23 +70,35 @@ public final class DistinguishingAudit {
         String description();
 
         /**
-         * The log-likelihood ratio of the target's Dirac coordinate, Σ_t log(1 − q + q·exp((x_t − ½)/σ²)) with
-         * the configured σ: the optimal test when the release is what the accounting assumes.
+         * The log-likelihood ratio of the target's Dirac coordinate, Σ_t log(1 − q + q·exp((x_t − ½)/σ̂²)), with
+         * the noise scale σ̂ measured on the rows no record touches (their RMS over the trial) rather than
+         * taken from the configuration: the optimal test when the release is what the accounting assumes,
+         * and one that adapts when a release carries less noise than claimed.
          */
         static Distinguisher targetLikelihoodRatio() {
             return new Distinguisher() {
                 @Override
                 public double score(Release r) {
                     double[] x = new double[r.steps().length];
+                    double sq = 0;
+                    int n = 0;
                     for (int t = 0; t < x.length; t++) {
-                        x[t] = (r.steps()[t][0][1] - r.steps()[t][0][0]) / Math.sqrt(2);
+                        double[][] step = r.steps()[t];
+                        x[t] = (step[0][1] - step[0][0]) / Math.sqrt(2);
+                        for (int row = 1; row < step.length; row++) {
+                            for (double v : step[row]) {
+                                sq += v * v;
+                                n++;
+                            }
+                        }
                     }
-                    return CanaryScores.subsampledGaussianLogLikelihoodRatio(x, r.neighbourSamplingRate(), r.sigma());
+                    double sigma = n > 0 && sq > 0 ? Math.sqrt(sq / n) : r.sigma();
+                    return CanaryScores.subsampledGaussianLogLikelihoodRatio(x, r.neighbourSamplingRate(), sigma);
                 }
 
                 @Override
                 public String description() {
-                    return "log-likelihood ratio of the target's Dirac coordinate";
+                    return "log-likelihood ratio of the target's Dirac coordinate, noise scale measured on untouched rows";
                 }
             };
         }
