@@ -112,6 +112,9 @@ public final class ClopperPearsonAudit {
     /**
      * A bound and the threshold that gave it.
      *
+     * <p>Privacy assumption: as for the enclosing audit; the bound is valid at the stated significance only
+     * because the threshold was chosen from a list fixed in advance, with the Bonferroni correction.
+     *
      * @param epsilon the ε lower bound (0 when nothing is proved)
      * @param threshold the score threshold above which a run is called D'
      * @param falsePositives runs on D called D'

@@ -52,6 +52,10 @@ public final class DistinguishingAudit {
      * of the clip norm C after multiplying by the public normaliser (q·N with D's N, or D's N in full-batch
      * mode), so that under the standard release each coordinate carries noise of std σ.
      *
+     * <p>Privacy assumption: these are exactly the values the trainer released (parameter changes divided
+     * by the learning rate), rescaled by public constants common to D and D'; nothing says which dataset
+     * produced them.
+     *
      * @param steps [step][row][class]; row 0 is the target's row
      * @param sigma the configured noise multiplier σ
      * @param neighbourSamplingRate the target's inclusion probability per step in D' (1 for full batch)
@@ -61,7 +65,12 @@ public final class DistinguishingAudit {
     public record Release(double[][][] steps, double sigma, double neighbourSamplingRate, double normalizer, int others) {
     }
 
-    /** Scores one trial; higher means "this was D'". Must be fixed before the trials. */
+    /**
+     * Scores one trial; higher means "this was D'".
+     *
+     * <p>Privacy assumption: the score depends on the release alone and is fixed before the trials (the
+     * Clopper–Pearson bound assumes the test was not tuned on the trials it is evaluated on).
+     */
     public interface Distinguisher {
 
         double score(Release release);

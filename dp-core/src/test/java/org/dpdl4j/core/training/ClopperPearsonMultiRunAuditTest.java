@@ -25,24 +25,29 @@ import org.nd4j.linalg.factory.Nd4j;
 @Tag("audit-cp")
 class ClopperPearsonMultiRunAuditTest {
 
-    private static final double[] LLR_THRESHOLDS = {0, 1, 2, 4};
+    /** Fixed before the runs; the six are paid for with a Bonferroni correction. */
+    private static final double[] LLR_THRESHOLDS = {0, 0.25, 0.5, 1, 2, 4};
 
     @BeforeAll
     static void doublePrecision() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     }
 
-    private static DpSgdConfig secure(ClippingStrategy clipping, SamplingMode mode) {
-        DpSgdConfig.Builder b = DpSgdConfig.builder().sampling(mode).clipping(clipping).noiseMultiplier(4.0).epochs(3)
-                .delta(1e-5);
-        return mode == SamplingMode.POISSON ? b.batchSize(9.9).accountant(AccountantType.PLD).build() : b.build();
+    private static DpSgdConfig secure(ClippingStrategy clipping, double sigma) {
+        return DpSgdConfig.builder().sampling(SamplingMode.POISSON).batchSize(9.9).clipping(clipping).noiseMultiplier(sigma)
+                .epochs(3).delta(1e-5).accountant(AccountantType.PLD).build();
     }
 
     private static DistinguishingAuditResult audit(int runs, ClippingStrategy clipping, TrainerFactory trainers,
                                                    DistinguishingAudit.Distinguisher d, double... thresholds) {
+        return audit(runs, 4.0, 200, clipping, trainers, d, thresholds);
+    }
+
+    private static DistinguishingAuditResult audit(int runs, double sigma, int inputs, ClippingStrategy clipping,
+                                                   TrainerFactory trainers, DistinguishingAudit.Distinguisher d,
+                                                   double... thresholds) {
         DistinguishingAuditResult r = DistinguishingAudit.run(DistinguishingAudit.Config.builder().trials(runs).others(10)
-                .inputs(200).canaryScale(40).thresholds(thresholds).build(), secure(clipping, SamplingMode.POISSON), d,
-                trainers);
+                .inputs(inputs).canaryScale(40).thresholds(thresholds).build(), secure(clipping, sigma), d, trainers);
         System.out.println("AUDIT-CP " + r);
         return r;
     }
@@ -51,6 +56,15 @@ class ClopperPearsonMultiRunAuditTest {
     void correctPipelineStaysBelowItsClaim() {
         DistinguishingAuditResult r = audit(400, new FlatClipping(1.0), TrainerFactory.PRODUCTION,
                 DistinguishingAudit.Distinguisher.targetLikelihoodRatio(), LLR_THRESHOLDS);
+        assertFalse(r.exceedsClaim(), r.toString());
+    }
+
+    /** σ = 1 (claim ≈ 8): a mechanism loud enough for 300 runs to give a positive bound, still below the claim. */
+    @Test
+    void correctPipelineAtLowNoiseHasAPositiveBoundBelowItsClaim() {
+        DistinguishingAuditResult r = audit(300, 1.0, 200, new FlatClipping(1.0), TrainerFactory.PRODUCTION,
+                DistinguishingAudit.Distinguisher.targetLikelihoodRatio(), LLR_THRESHOLDS);
+        assertTrue(r.epsilonLowerBound() > 0, r.toString());
         assertFalse(r.exceedsClaim(), r.toString());
     }
 
@@ -70,7 +84,8 @@ class ClopperPearsonMultiRunAuditTest {
 
     @Test
     void realisedDivisorIsCaught() {
-        DistinguishingAuditResult r = audit(120, new FlatClipping(1.0), Mutants.withRule(Mutants.REALISED_DIVISOR),
+        // 2000 inputs: enough noise-only coordinates to read a batch of 11 apart from 10 at every step
+        DistinguishingAuditResult r = audit(120, 4.0, 2000, new FlatClipping(1.0), Mutants.withRule(Mutants.REALISED_DIVISOR),
                 DistinguishingAudit.Distinguisher.impliedBatchSize(), 10.5);
         assertTrue(r.exceedsClaim(), r.toString());
     }
