@@ -18,10 +18,10 @@ public final class CanaryAuditConfig {
     private final double canaryScale;
     private final Long seed;
 
-    private CanaryAuditConfig(Builder b) {
+    private CanaryAuditConfig(Builder b, int guessIncluded, int guessExcluded) {
         this.canaries = b.canaries;
-        this.guessIncluded = b.guessIncluded;
-        this.guessExcluded = b.guessExcluded;
+        this.guessIncluded = guessIncluded;
+        this.guessExcluded = guessExcluded;
         this.significance = b.significance;
         this.canaryScale = b.canaryScale;
         this.seed = b.seed;
@@ -135,15 +135,13 @@ public final class CanaryAuditConfig {
             if (canaries < 1) {
                 throw new IllegalArgumentException("set the number of canaries: canaries(m), e.g. 1000");
             }
-            if (guessIncluded < 0) {
-                guessIncluded = Math.max(1, (canaries + 29) / 30);
-                guessExcluded = 0;
-            }
-            if (guessIncluded + guessExcluded > canaries) {
-                throw new IllegalArgumentException("cannot make " + (guessIncluded + guessExcluded) + " guesses about "
+            int included = guessIncluded < 0 ? Math.max(1, (canaries + 29) / 30) : guessIncluded;
+            int excluded = guessIncluded < 0 ? 0 : guessExcluded;
+            if (included + excluded > canaries) {
+                throw new IllegalArgumentException("cannot make " + (included + excluded) + " guesses about "
                         + canaries + " canaries");
             }
-            return new CanaryAuditConfig(this);
+            return new CanaryAuditConfig(this, included, excluded);
         }
     }
 }

@@ -83,6 +83,10 @@ class DiracCanaryAuditTest {
         assertEquals(0, c.guessExcluded());
         assertEquals(0.05, c.significance(), 0);
         assertEquals(null, c.seed());
+        // the default number of guesses follows m, also when a builder is reused
+        CanaryAuditConfig.Builder b = CanaryAuditConfig.builder().canaries(3000);
+        assertEquals(100, b.build().guessIncluded());
+        assertEquals(1, b.canaries(30).build().guessIncluded());
     }
 
     @Test
