@@ -38,7 +38,7 @@ class AuditPowerModelTest {
 
     @Test
     void twoDatasetAuditOfTheRealisedDivisorAlmostNeverMisses() {
-        double miss = 1 - AuditPowerModel.twoDatasetPower(200, 1.2631);
+        double miss = 1 - AuditPowerModel.twoDatasetPower(150, 1.2631);
         assertTrue(miss < 1e-6, "miss probability " + miss);
         // and with too few trials it would miss: the sizing matters
         assertTrue(1 - AuditPowerModel.twoDatasetPower(40, 1.2631) > 0.5);

@@ -49,7 +49,7 @@ public final class AuditFixtures {
 
     /**
      * The per-step two-dataset audit: D = 10 zero-gradient records, expected batch 9.9 (q = 0.99 on D,
-     * 0.9 on D'), σ = 3 (one step claims ε ≈ 1.26 by PLD at δ = 1e-5), 2000 inputs, 200 steps per dataset.
+     * 0.9 on D'), σ = 3 (one step claims ε ≈ 1.26 by PLD at δ = 1e-5), 2000 inputs, 150 steps per dataset.
      */
     public static DpSgdConfig perStepConfig(long seed) {
         return DpSgdConfig.builder().sampling(SamplingMode.POISSON).batchSize(9.9).clipNorm(1.0).noiseMultiplier(3.0)
@@ -57,7 +57,7 @@ public final class AuditFixtures {
     }
 
     public static DistinguishingAudit.Config perStepAudit(double... thresholds) {
-        return DistinguishingAudit.Config.builder().trials(200).perStep(true).others(10).inputs(2000)
+        return DistinguishingAudit.Config.builder().trials(150).perStep(true).others(10).inputs(2000)
                 .thresholds(thresholds).build();
     }
 
