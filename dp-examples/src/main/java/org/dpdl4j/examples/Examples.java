@@ -5,8 +5,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code bin/example}: one subcommand per runnable example. */
-@Command(name = "example", mixinStandardHelpOptions = true, subcommands = {DpSgdFashionMnist.class, org.dpdl4j.examples.head.PrivateHeadFashionMnist.class},
-        description = "Runnable dpdl4j examples on real data.")
+@Command(name = "example", mixinStandardHelpOptions = true, subcommands = {DpSgdFashionMnist.class, org.dpdl4j.examples.head.PrivateHeadFashionMnist.class,
+        org.dpdl4j.examples.audit.AuditCommand.class},
+        description = "Runnable dpdl4j examples on real data, and the privacy audit.")
 public final class Examples implements Runnable {
 
     @Override

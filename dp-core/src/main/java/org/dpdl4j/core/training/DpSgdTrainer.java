@@ -62,6 +62,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final boolean trainsAll;
     private final BatchSampler sampler;
     private final GaussianNoise noise;
+    private final ReleaseRule release;
     private final double sigma;
     private final PrivacyAccountant accountant;
     private final PrivacyLedger ledger;
@@ -78,12 +79,13 @@ public final class DpSgdTrainer implements AutoCloseable {
     private double lastLoss = Double.NaN;
 
     private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
-                         PrivacyBudget shared) {
+                         PrivacyBudget shared, ReleaseRule release) {
         if (shared != null) {
             checkSharedBudget(config, shared);
         }
         this.net = net;
         this.config = config;
+        this.release = java.util.Objects.requireNonNull(release, "release rule");
         this.engine = PerExampleEngine.of(net);
         this.trainsAll = engine.trainsAllParameters();
         TrainingInputs.checkShapes(net, data);
@@ -151,7 +153,7 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config, null, null);
+        return new DpSgdTrainer(net, data, config, null, null, ReleaseRule.STANDARD);
     }
 
     /**
@@ -167,7 +169,7 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException if the configuration conflicts with the budget, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config, PrivacyBudget budget) {
-        return new DpSgdTrainer(net, data, config, null, java.util.Objects.requireNonNull(budget, "budget"));
+        return new DpSgdTrainer(net, data, config, null, java.util.Objects.requireNonNull(budget, "budget"), ReleaseRule.STANDARD);
     }
 
     private static void checkSharedBudget(DpSgdConfig config, PrivacyBudget shared) {
@@ -228,6 +230,14 @@ public final class DpSgdTrainer implements AutoCloseable {
     }
 
     /**
+     * A trainer whose step releases its gradient by {@code release} instead of the standard rule. Only for
+     * tests in this package that check that audits catch deliberately broken variants.
+     */
+    static DpSgdTrainer makeWithReleaseRule(MultiLayerNetwork net, DataSet data, DpSgdConfig config, ReleaseRule release) {
+        return new DpSgdTrainer(net, data, config, null, null, release);
+    }
+
+    /**
      * Continues training from a checkpoint written by {@link #checkpoint(Path)}: the network with its
      * updater state, the sampler, σ and the clipping state are restored, the same ledger is reopened (so
      * ε keeps counting every step ever recorded, including steps taken after the checkpoint), and the
@@ -254,7 +264,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
         MultiLayerNetwork net = Checkpoint.readNetwork(dir);
         String torn = discardInterruptedAppend(withLedger.ledgerPath());
-        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state, null);
+        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state, null, ReleaseRule.STANDARD);
         if (!dir.equals(checkpointDir)) {
             trainer.notes.add("the checkpoint " + checkpointDir + " was being replaced when the run stopped; resumed from "
                     + "the previous one, " + dir);
@@ -396,8 +406,10 @@ public final class DpSgdTrainer implements AutoCloseable {
         });
         INDArray flat = net.getFlattenedGradients();
         INDArray norms;
+        int batchSize;
         try {
             Batch batch = given != null ? given : sampler.next();
+            batchSize = batch.size();
             norms = accumulateClippedSum(batch, flat);
         } catch (RuntimeException | Error e) {
             flat.assign(0);
@@ -419,13 +431,10 @@ public final class DpSgdTrainer implements AutoCloseable {
             flat.assign(0);
             return false;
         }
-        if (trainsAll) {
-            // Same noise, without rebuilding the mask's index list every step.
-            noise.addTo(flat, sigma * config.clipping().sensitivity());
-        } else {
-            noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
-        }
-        flat.divi(sampler.normalizer());
+        // Same noise with and without a mask; the unmasked call avoids rebuilding the mask's index list every step.
+        ReleaseRule.NoiseStep noiseStep = trainsAll ? noise::addTo
+                : (target, std) -> noise.addTo(target, std, engine.trainableMask());
+        release.release(flat, noiseStep, sigma * config.clipping().sensitivity(), sampler.normalizer(), batchSize);
         applyUpdate(flat);
         config.clipping().afterStep(norms, noise, sampler.normalizer());
         stepsTaken++;

@@ -1,0 +1,71 @@
+package org.dpdl4j.core.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The outcome of a two-dataset audit: the claim, and the Clopper–Pearson lower bound on ε from the
+ * distinguisher's errors at its best threshold (Bonferroni-corrected over the thresholds tried).
+ *
+ * <p>Privacy assumption: as for {@link AuditResult}, a bound above the claim refutes it at the stated
+ * confidence; a bound below it proves nothing.
+ *
+ * @param audit what was audited and how
+ * @param claimedEpsilon the larger of the claims on D and D' (per run or per step)
+ * @param delta δ
+ * @param epsilonLowerBound the bound, 0 when nothing is proved
+ * @param significance 0.05 for 95%
+ * @param trials trials per dataset
+ * @param threshold the threshold that gave the bound
+ * @param falsePositives trials on D scored above it
+ * @param falseNegatives trials on D' scored at or below it
+ * @param mechanism the pipeline's own description of its sampling, noise and accounting
+ * @param notes details
+ */
+public record DistinguishingAuditResult(String audit, double claimedEpsilon, double delta, double epsilonLowerBound,
+                                        double significance, int trials, double threshold, int falsePositives,
+                                        int falseNegatives, String mechanism, List<String> notes) {
+
+    public DistinguishingAuditResult {
+        notes = List.copyOf(notes);
+    }
+
+    /** Whether the audit refuted the claim. */
+    public boolean exceedsClaim() {
+        return epsilonLowerBound > claimedEpsilon;
+    }
+
+    /** The result as one JSON object (snake_case keys). */
+    public String toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("audit", audit);
+        m.put("claimed_epsilon", claimedEpsilon);
+        m.put("epsilon_lower_bound", epsilonLowerBound);
+        m.put("delta", delta);
+        m.put("confidence", 1 - significance);
+        m.put("exceeds_claim", exceedsClaim());
+        m.put("trials_per_dataset", trials);
+        m.put("threshold", threshold);
+        m.put("false_positives", falsePositives);
+        m.put("false_negatives", falseNegatives);
+        m.put("mechanism", mechanism);
+        m.put("notes", notes);
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the audit result as JSON", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s: claimed eps %.4f, audited lower bound %.4f (%.0f%%, delta %.1e), "
+                + "%d trials per dataset, threshold %.4g, FP %d, FN %d", audit, claimedEpsilon, epsilonLowerBound,
+                100 * (1 - significance), delta, trials, threshold, falsePositives, falseNegatives);
+    }
+}
