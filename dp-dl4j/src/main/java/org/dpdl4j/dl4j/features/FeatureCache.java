@@ -239,6 +239,11 @@ public final class FeatureCache implements FeatureSource {
     }
 
     @Override
+    public String describe() {
+        return "on-disk feature cache " + dir;
+    }
+
+    @Override
     public String toString() {
         return "FeatureCache[" + dir + ", " + rows + " x " + dim + ", " + chunks + " chunks]";
     }

@@ -31,6 +31,11 @@ public interface FeatureSource {
     /** Chunk {@code i}, 0 ≤ i &lt; {@link #chunks()}. The arrays must not be modified. */
     Chunk chunk(int i);
 
+    /** Where the rows come from, for reports (e.g. "in-memory features", an on-disk cache's directory). */
+    default String describe() {
+        return "in-memory features";
+    }
+
     /**
      * The rows at the given global indices, in that order, as fresh arrays: what a Poisson-sampled step
      * needs. This default reads every chunk that holds a selected row (chunk sizes are learnt from the

@@ -21,7 +21,6 @@ import org.dpdl4j.core.sampling.Batch;
 import org.dpdl4j.core.sampling.InMemoryDataset;
 import org.dpdl4j.core.sampling.PoissonSampler;
 import org.dpdl4j.core.training.PrivacyReport;
-import org.dpdl4j.dl4j.features.FeatureCache;
 import org.dpdl4j.dl4j.features.FeatureSource;
 import org.dpdl4j.dl4j.features.Inputs;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and applies heavy-ball momentum and the learning-rate schedule.
  *
  * <p>Data: any {@link FeatureSource}. Full-batch steps stream it chunk by chunk (an on-disk
- * {@link FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
+ * {@link org.dpdl4j.dl4j.features.FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
  * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step.
  *
  * <p>Calibration: when a target ε is configured, σ is the smallest value for which the composition of
@@ -112,7 +111,7 @@ public final class HeadTrainer {
         String sampling;
         if (config.mode() == HeadMode.FULL_BATCH) {
             runFullBatch(head, data, config, sigma, noise, ledger, progress);
-            sampling = "full batch (q=1, divisor n=" + data.size() + "), add/remove-one";
+            sampling = "full batch (q=1, divisor n=" + data.size() + "), add/remove-one; rows read from " + data.describe();
         } else {
             sampling = runPoisson(head, data, config, q, sigma, noise, ledger, progress);
         }
@@ -217,8 +216,7 @@ public final class HeadTrainer {
                     config.learningRate().rate(t, config.steps()));
             reportProgress(progress, t, config.steps());
         }
-        return sampler.description() + "; rows read from "
-                + (data instanceof FeatureCache c ? "the on-disk feature cache " + c.directory() : "memory");
+        return sampler.description() + "; rows read from " + data.describe();
     }
 
     private static void record(PrivacyLedger ledger, String mechanism, DpEvent event, long step) {
