@@ -142,12 +142,15 @@ public final class HeadTrainer {
         // ‖[x_i, 1]‖ does not change across steps: computed once, n numbers per source.
         List<INDArray> inputNorms = new ArrayList<>(chunks);
         List<FeatureSource.Chunk> resident = new ArrayList<>(chunks);
+        List<INDArray> scratch = new ArrayList<>(chunks);
         boolean keep = chunks == 1;
         for (int c = 0; c < chunks; c++) {
             FeatureSource.Chunk chunk = data.chunk(c);
             Inputs.checkFeatures(chunk.features(), "features (chunk " + c + ")");
             Inputs.checkOneHot(chunk.labels(), chunk.features().size(0), data.classes());
             inputNorms.add(head.inputNorms(chunk.features()));
+            scratch.add(keep ? Nd4j.create(head.dataType(), new long[] {chunk.features().size(0), head.classes()}, 'c')
+                    : null);
             if (keep) {
                 resident.add(chunk);
             }
@@ -168,7 +171,7 @@ public final class HeadTrainer {
             for (int c = 0; c < chunks; c++) {
                 FeatureSource.Chunk chunk = keep ? resident.get(c) : data.chunk(c);
                 head.accumulateClippedSum(chunk.features(), chunk.labels(), inputNorms.get(c), config.clipNorm(),
-                        sumW, sumB);
+                        sumW, sumB, scratch.get(c));
             }
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(n), sumB == null ? null : sumB.divi(n),
@@ -209,7 +212,7 @@ public final class HeadTrainer {
                 FeatureSource.Chunk rows = data.rows(batch.indices());
                 Inputs.checkFeatures(rows.features(), "features (step " + t + ")");
                 Inputs.checkOneHot(rows.labels(), rows.features().size(0), data.classes());
-                head.accumulateClippedSum(rows.features(), rows.labels(), null, config.clipNorm(), sumW, sumB);
+                head.accumulateClippedSum(rows.features(), rows.labels(), null, config.clipNorm(), sumW, sumB, null);
             }
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(divisor), sumB == null ? null : sumB.divi(divisor),
