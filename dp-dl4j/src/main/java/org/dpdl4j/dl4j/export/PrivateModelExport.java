@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.ComposableInputPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
@@ -30,7 +31,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * ({@link #toNetwork}) or a {@link ComputationGraph} backbone ({@link #toGraph}): the backbone up to the
  * feature layer or vertex, frozen, then the post-processing (each run of affine steps folded into one
  * identity-activation dense layer, each L2 normalisation as an {@link L2NormalizePreProcessor} on the
- * next layer's input), then an {@code OutputLayer} (softmax, MCXENT) holding the private head's weights. Save it with
+ * next layer's input), then an {@code OutputLayer} (softmax, MCXENT) holding the private head's weights.
+ * The first appended layer flattens the feature activations ({@link FlattenPreProcessor}), so a
+ * convolutional feature layer exports as well as a dense one. Save it with
  * {@code ModelSerializer}; {@link PrivateModelBundle} adds the ledger and the privacy report.
  *
  * <p>Privacy assumption: the exported parameters are the backbone (public), the released
@@ -91,6 +94,18 @@ public final class PrivateModelExport {
         return new Folded(segments, pendingNorm);
     }
 
+    /**
+     * The preprocessor in front of an appended layer: flattening first (a no-op on rank-2 activations) for the
+     * layer right after the feature layer, then the L2 normalisation if there is one.
+     */
+    private static InputPreProcessor preprocessor(boolean first, Double norm) {
+        if (norm == null) {
+            return first ? new FlattenPreProcessor() : null;
+        }
+        L2NormalizePreProcessor l2 = new L2NormalizePreProcessor(norm);
+        return first ? new ComposableInputPreProcessor(new FlattenPreProcessor(), l2) : l2;
+    }
+
     private static DenseLayer dense(AffineStep a) {
         return new DenseLayer.Builder().nIn(a.in()).nOut(a.out()).activation(Activation.IDENTITY).build();
     }
@@ -114,7 +129,8 @@ public final class PrivateModelExport {
 
     /**
      * @param backbone the pretrained network the features were extracted from (not modified)
-     * @param featureLayer the layer index the features came from; it must output rank-2 activations
+     * @param featureLayer the layer index the features came from; rank-4 (convolutional) activations are
+     *     flattened as the feature extractor flattens them
      */
     public static MultiLayerNetwork toNetwork(MultiLayerNetwork backbone, int featureLayer, FeaturePipeline pipeline,
                                               PrivateLinearHead head) {
@@ -135,14 +151,16 @@ public final class PrivateModelExport {
         int index = featureLayer + 1;
         for (Segment s : folded.segments()) {
             b.addLayer(dense(s.affine()));
-            if (s.normBefore() != null) {
-                b.setInputPreProcessor(index, new L2NormalizePreProcessor(s.normBefore()));
+            InputPreProcessor pre = preprocessor(index == featureLayer + 1, s.normBefore());
+            if (pre != null) {
+                b.setInputPreProcessor(index, pre);
             }
             index++;
         }
         b.addLayer(output(head));
-        if (folded.normBeforeHead() != null) {
-            b.setInputPreProcessor(index, new L2NormalizePreProcessor(folded.normBeforeHead()));
+        InputPreProcessor pre = preprocessor(index == featureLayer + 1, folded.normBeforeHead());
+        if (pre != null) {
+            b.setInputPreProcessor(index, pre);
         }
         MultiLayerNetwork net = b.build();
         DataType type = net.params().dataType();
@@ -162,7 +180,7 @@ public final class PrivateModelExport {
      * name is taken). The result predicts on the graph's raw input.
      *
      * @param backbone the pretrained single-input graph the features were extracted from (not modified)
-     * @param featureVertex the vertex the features came from; it must output rank-2 activations
+     * @param featureVertex the vertex the features came from (activations of rank above 2 are flattened)
      * @throws IllegalArgumentException if there is no such vertex (or it is a network input) or the graph has
      *     several inputs
      */
@@ -204,14 +222,12 @@ public final class PrivateModelExport {
         for (int i = 0; i < folded.segments().size(); i++) {
             Segment s = folded.segments().get(i);
             String name = fresh(POSTPROCESS_VERTEX + "-" + i, taken);
-            b.addLayer(name, dense(s.affine()),
-                    s.normBefore() == null ? null : new L2NormalizePreProcessor(s.normBefore()), previous);
+            b.addLayer(name, dense(s.affine()), preprocessor(i == 0, s.normBefore()), previous);
             denseNames.add(name);
             previous = name;
         }
         String headName = fresh(HEAD_VERTEX, taken);
-        b.addLayer(headName, output(head),
-                folded.normBeforeHead() == null ? null : new L2NormalizePreProcessor(folded.normBeforeHead()), previous);
+        b.addLayer(headName, output(head), preprocessor(denseNames.isEmpty(), folded.normBeforeHead()), previous);
         b.setOutputs(headName);
         ComputationGraph graph = b.build();
         DataType type = graph.params().dataType();

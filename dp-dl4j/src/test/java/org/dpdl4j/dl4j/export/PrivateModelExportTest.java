@@ -177,4 +177,50 @@ class PrivateModelExportTest {
         assertThrows(IllegalArgumentException.class, () -> PrivateModelExport.toGraph(backbone, "nope", pipeline, r.head()));
         assertThrows(IllegalArgumentException.class, () -> PrivateModelExport.toGraph(backbone, "in", pipeline, r.head()));
     }
+
+    @Test
+    void convolutionalFeatureLayerIsFlattenedLikeTheExtractorFlattensIt() throws Exception {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-2)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(3)
+                        .activation(Activation.RELU).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(
+                        org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(8, 8, 1)).build();
+        MultiLayerNetwork backbone = new MultiLayerNetwork(conf);
+        backbone.init();
+        Nd4j.getRandom().setSeed(6);
+        int n = 300;
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 3;
+        }
+        INDArray y = Inputs.oneHot(labels, 3, DataType.FLOAT);
+        INDArray raw = y.mmul(Nd4j.rand(DataType.FLOAT, 3, 64)).addi(Nd4j.rand(DataType.FLOAT, n, 64).muli(0.5f));
+        // Layer 1 (max pooling) outputs [n, 3, 3, 3]: the extractor flattens it to 27 features.
+        FeatureExtractor ex = FeatureExtractor.ofLayer(backbone, 1);
+        INDArray f = ex.extract(raw);
+        assertEquals(27, f.size(1));
+        for (FeaturePipeline pipeline : java.util.List.of(
+                FeaturePipeline.of(new L2Normalize(1), Pca.fitPublic(f, 5, true), new L2Normalize(1)),
+                FeaturePipeline.of(Pca.fitPublic(f, 4, true)),
+                FeaturePipeline.identity())) {
+            INDArray processed = pipeline.apply(f);
+            HeadResult r;
+            try (PrivacyLedger ledger = PrivacyLedger.open(dir.resolve("conv-" + processed.size(1) + "-"
+                    + pipeline.steps().size() + ".jsonl"))) {
+                r = HeadTrainer.train(FeatureSource.inMemory(processed, y), HeadConfig.builder().clipNorm(1).steps(10)
+                        .learningRate(2).noiseMultiplier(2).delta(1e-5).seed(3).build(), ledger);
+            }
+            MultiLayerNetwork exported = PrivateModelExport.toNetwork(backbone, 1, pipeline, r.head());
+            INDArray expected = r.head().probabilities(processed);
+            assertTrue(exported.output(raw, false).equalsWithEps(expected, 1e-4), pipeline.describe());
+            Path file = dir.resolve("conv-" + pipeline.steps().size() + ".zip");
+            org.deeplearning4j.util.ModelSerializer.writeModel(exported, file.toFile(), false);
+            MultiLayerNetwork back = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false);
+            assertTrue(back.output(raw, false).equalsWithEps(expected, 1e-4), "round trip: " + pipeline.describe());
+        }
+    }
 }
