@@ -115,7 +115,12 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
     @Option(names = "--pretrain-lr", description = "Pretraining Adam learning rate (default: ${DEFAULT-VALUE}).")
     double pretrainLr = 2e-3;
 
-    @Option(names = "--pca", description = "PCA dimension k fitted on public data; 0 = no PCA, all 128 dims (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--feature-layer", description = "Backbone layer whose activations are the features: 4 = the "
+            + "128-unit dense layer, 3 = the last max pooling (512 = 32x4x4), 2 = the second convolution (2048 = 32x8x8) "
+            + "(default: ${DEFAULT-VALUE}).")
+    int featureLayer = FEATURE_LAYER;
+
+    @Option(names = "--pca", description = "PCA dimension k fitted on public data; 0 = no PCA, all dimensions (default: ${DEFAULT-VALUE}).")
     int pca = 64;
 
     @Option(names = "--no-normalize", description = "Skip the L2 normalisation steps.")
@@ -189,7 +194,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         return net;
     }
 
-    /** Index of the 128-unit feature layer in {@link #cnn}. */
+    /** Index of the 128-unit feature layer in {@link #cnn}: the default feature layer and the last one allowed. */
     static final int FEATURE_LAYER = 4;
 
     /**
@@ -254,6 +259,9 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
                     + ": install it with `sudo apt-get install dataset-fashion-mnist` (or set "
                     + FashionMnist.DIR_VARIABLE + " to a directory holding its four .gz files)");
         }
+        if (featureLayer < 0 || featureLayer > FEATURE_LAYER) {
+            throw new IllegalArgumentException("--feature-layer must lie in [0, " + FEATURE_LAYER + "], got " + featureLayer);
+        }
         HeadMode headMode = switch (mode.toLowerCase(Locale.ROOT)) {
             case "noisygd" -> HeadMode.FULL_BATCH;
             case "poisson" -> HeadMode.POISSON;
@@ -303,7 +311,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
 
         // 2. Features of the frozen backbone (public, private, test), through the on-disk cache.
         long t2 = System.nanoTime();
-        FeatureExtractor ex = FeatureExtractor.ofLayerOnEngine(net, FEATURE_LAYER).withBatchSize(1000).withProgress(log);
+        FeatureExtractor ex = FeatureExtractor.ofLayerOnEngine(net, featureLayer).withBatchSize(1000).withProgress(log);
         Path featureDir = noCache ? Files.createTempDirectory(dir, "features") : cacheDir.resolve("features");
         FeatureCache pubCache = ex.extractToCache(pub.features(), pub.labels(), FashionMnist.CLASSES,
                 featureDir.resolve("public-" + sha256(ex.fingerprint() + pub.name())), "fashion-mnist " + pub.name());
@@ -398,13 +406,13 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
 
         // 6. Export: one DL4J network on raw pixels, with its ledger and report.
         long t6 = System.nanoTime();
-        MultiLayerNetwork exported = PrivateModelExport.toNetwork(net, FEATURE_LAYER, pipeline, r.head());
+        MultiLayerNetwork exported = PrivateModelExport.toNetwork(net, featureLayer, pipeline, r.head());
         Map<String, String> context = new LinkedHashMap<>();
         context.put("public split", pub.name() + ": " + pub.size() + " training examples chosen by seed " + seed
                 + " (FashionMnist.train().split(" + publicSize + ", " + seed + ").validation()); indices in "
                 + dir.resolve("public-split-indices.txt"));
         context.put("private data", priv.name() + ": " + priv.size() + " examples");
-        context.put("backbone", backboneKey);
+        context.put("backbone", backboneKey + "; features from layer " + featureLayer);
         context.put("test accuracy", String.format(Locale.ROOT, "%.4f on %d test examples", acc, test.size()));
         PrivateModelBundle.save(dir.resolve("bundle"), exported, pipeline, r.report(), nc, context);
         if (noCache) {
@@ -444,6 +452,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
             o.put("noise_multiplier", r.noiseMultiplier());
             o.put("mode", mode);
             o.put("steps", steps);
+            o.put("feature_layer", featureLayer);
             o.put("pca", pca);
             o.put("normalize", !noNormalize);
             o.put("public_size", publicSize);

@@ -65,5 +65,19 @@ class PrivateHeadFashionMnistSmokeTest {
         assertTrue(again.backboneFromCache());
         assertTrue(log2.stream().anyMatch(l -> l.contains("reusing cache")), log2.toString());
         assertEquals(r.diagnostics(), again.diagnostics(), "the same features, so the same diagnostics");
+
+        // Convolutional features (layer 2: 32 x 8 x 8 = 2048 dims) from the same cached backbone, PCA to 16, exported.
+        PrivateHeadFashionMnist conv = reduced(dir.resolve("run3"), new ArrayList<>());
+        conv.featureLayer = 2;
+        conv.pca = 16;
+        PrivateHeadFashionMnist.Result c = conv.run();
+        assertTrue(c.backboneFromCache());
+        assertEquals(2048, c.diagnostics().dimension());
+        assertTrue(c.testAccuracy() > 0.6, "test accuracy " + c.testAccuracy());
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork model = PrivateModelBundle.loadModel(c.bundle());
+        FashionMnist test = FashionMnist.test().subset(1000, 1);
+        double exportedAccuracy = model.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
+                test.toDataSet().batchBy(500))).accuracy();
+        assertEquals(c.testAccuracy(), exportedAccuracy, 0.003, "the exported network on raw pixels agrees with the head");
     }
 }
