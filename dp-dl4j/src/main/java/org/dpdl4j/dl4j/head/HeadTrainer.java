@@ -34,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and applies heavy-ball momentum and the learning-rate schedule.
  *
  * <p>Data: any {@link FeatureSource}. Full-batch steps stream it chunk by chunk (an on-disk
- * {@link org.dpdl4j.dl4j.features.FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
+ * {@code FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
  * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step.
  *
  * <p>Calibration: when a target ε is configured, σ is the smallest value for which the composition of
