@@ -170,8 +170,8 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
     /** What a run produced; {@code seconds} maps each phase to its wall-clock seconds. */
     public record Result(double testAccuracy, double epsilon, double noiseMultiplier, Path ledger, Path bundle,
                          NeuralCollapse.Result diagnostics, Map<String, Double> perturbed, double nonPrivateAccuracy,
-                         Map<String, Double> nonPrivatePerturbed, Map<String, Double> seconds,
-                         boolean backboneFromCache) {
+                         Map<String, Double> nonPrivatePerturbed, double meanTestFeatureNorm,
+                         Map<String, Double> seconds, boolean backboneFromCache) {
 
         /** Total wall-clock seconds. */
         public double totalSeconds() {
@@ -372,6 +372,8 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         // 5. Evaluation under test-time feature perturbations of the raw features, relative to their mean norm.
         long t5 = System.nanoTime();
         double meanNorm = testF.norm2(1).meanNumber().doubleValue();
+        log.accept(String.format(Locale.ROOT, "perturbations are relative to the mean raw feature norm of the test set, %.4f",
+                meanNorm));
         Map<String, Perturbation> perturbations = new LinkedHashMap<>();
         for (double rel : new double[] {0.25, 0.5, 1.0}) {
             perturbations.put("gaussian " + rel + "x mean norm", Perturbation.gaussianOfNorm(rel * meanNorm, 7));
@@ -423,7 +425,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         log.accept("time per phase (s): " + seconds.entrySet().stream()
                 .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).collect(Collectors.joining(", ")));
         return new Result(acc, r.report().epsilon(), r.report().noiseMultiplier(), ledgerFile, dir.resolve("bundle"), nc,
-                perturbed, npAcc, npPerturbed, seconds, backboneCached);
+                perturbed, npAcc, npPerturbed, meanNorm, seconds, backboneCached);
     }
 
     @Override
@@ -469,6 +471,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
             } else {
                 o.put("non_private_accuracy", r.nonPrivateAccuracy());
             }
+            o.put("mean_test_feature_norm", r.meanTestFeatureNorm());
             ObjectNode p = o.putObject("perturbed_accuracy");
             r.perturbed().forEach(p::put);
             if (nonPrivate) {

@@ -66,13 +66,13 @@ class PrivateHeadFashionMnistSmokeTest {
         assertTrue(log2.stream().anyMatch(l -> l.contains("reusing cache")), log2.toString());
         assertEquals(r.diagnostics(), again.diagnostics(), "the same features, so the same diagnostics");
 
-        // Convolutional features (layer 2: 32 x 8 x 8 = 2048 dims) from the same cached backbone, PCA to 16, exported.
+        // Convolutional features (layer 3, max pooling: 32 x 4 x 4 = 512 dims) from the same cached backbone, PCA, export.
         PrivateHeadFashionMnist conv = reduced(dir.resolve("run3"), new ArrayList<>());
-        conv.featureLayer = 2;
+        conv.featureLayer = 3;
         conv.pca = 16;
         PrivateHeadFashionMnist.Result c = conv.run();
         assertTrue(c.backboneFromCache());
-        assertEquals(2048, c.diagnostics().dimension());
+        assertEquals(512, c.diagnostics().dimension());
         assertTrue(c.testAccuracy() > 0.6, "test accuracy " + c.testAccuracy());
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork model = PrivateModelBundle.loadModel(c.bundle());
         FashionMnist test = FashionMnist.test().subset(1000, 1);
