@@ -16,11 +16,16 @@ public final class Examples implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs an example and returns the exit status: 1 with one "example: error: ..." line on standard error on failure. */
+    static int run(String... args) {
         CommandLine cl = new CommandLine(new Examples());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             System.err.println("example: error: " + ex.getMessage());
             return 1;
         });
-        System.exit(cl.execute(args));
+        return cl.execute(args);
     }
 }

@@ -338,6 +338,42 @@ public final class PerExampleEngine {
         return new OnePassGradients(b, loss);
     }
 
+    /**
+     * Inference-mode output of layer {@code layer} (0-based) for a batch, run on the engine's native-op
+     * steps: dropout is off and frozen layers (a frozen BatchNorm included) run as DL4J runs them in test
+     * mode. Equal to DL4J's {@code feedForwardToLayer(layer, x, false).get(layer + 1)} up to float rounding,
+     * and several times faster for convolutions on CPU: the forward pass a frozen feature extractor needs.
+     * With the batch-size-1 fallback it simply calls DL4J. Returns a fresh array; per-example gradients of
+     * an earlier {@link #compute} become stale (the engine reuses its buffers).
+     *
+     * @param features input batch [B, ...], B ≥ 1
+     * @throws IllegalArgumentException if {@code layer} is not a layer index of the network
+     */
+    public INDArray activations(INDArray features, int layer) {
+        if (layer < 0 || layer >= net.getnLayers()) {
+            throw new IllegalArgumentException("layer " + layer + " outside [0, " + net.getnLayers() + ")");
+        }
+        if (features.size(0) == 0) {
+            throw new IllegalArgumentException("activations need a non-empty batch");
+        }
+        if (fallback) {
+            return net.feedForwardToLayer(layer, features, false).get(layer + 1).dup();
+        }
+        generation++;
+        INDArray x = features.castTo(net.params().dataType());
+        for (LayerStep s : steps) {
+            if (s.layerIndex() > layer) {
+                break;
+            }
+            x = s.forward(x, false);
+        }
+        INDArray out = x.dup('c');
+        for (LayerStep s : steps) {
+            s.clear();
+        }
+        return out;
+    }
+
     /** Result of the one-pass engine. */
     private final class OnePassGradients extends PerExampleGradients {
 

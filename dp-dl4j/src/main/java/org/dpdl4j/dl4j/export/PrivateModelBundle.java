@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.dpdl4j.accountant.ledger.LedgerRecord;
@@ -22,7 +24,8 @@ import org.dpdl4j.dl4j.postprocess.FeatureStep;
 
 /**
  * A directory that ships a private model with what an auditor needs: {@code model.zip}
- * ({@code ModelSerializer}, predicts on raw input), {@code pipeline.ser} (the post-processing steps),
+ * ({@code ModelSerializer}, a {@link MultiLayerNetwork} or {@link ComputationGraph} that predicts on raw
+ * input, named in the report's {@code model_type}), {@code pipeline.ser} (the post-processing steps),
  * {@code ledger.jsonl} (a copy of the privacy ledger), {@code privacy-report.json} and
  * {@code privacy-report.txt}.
  *
@@ -44,12 +47,18 @@ public final class PrivateModelBundle {
     /**
      * Writes the bundle into {@code dir} (created if needed).
      *
+     * @param model the exported network ({@link MultiLayerNetwork} or {@link ComputationGraph})
+     *
      * @param diagnostics NC diagnostics to include, or {@code null}
      * @param extra further key/value lines for the report (e.g. which examples were public), may be empty
      */
-    public static void save(Path dir, MultiLayerNetwork model, FeaturePipeline pipeline, PrivacyReport report,
+    public static void save(Path dir, Model model, FeaturePipeline pipeline, PrivacyReport report,
                             NeuralCollapse.Result diagnostics, Map<String, String> extra) throws IOException {
         Objects.requireNonNull(model, "model");
+        if (!(model instanceof MultiLayerNetwork || model instanceof ComputationGraph)) {
+            throw new IllegalArgumentException("the bundle ships a MultiLayerNetwork or a ComputationGraph, got "
+                    + model.getClass().getName());
+        }
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(report, "report");
         Files.createDirectories(dir);
@@ -60,14 +69,21 @@ public final class PrivateModelBundle {
         }
         ObjectNode json = toJson(report, pipeline, diagnostics, extra == null ? Map.of() : extra,
                 PrivacyLedger.read(dir.resolve(LEDGER)));
+        json.put("model", MODEL);
+        json.put("model_type", model instanceof ComputationGraph ? "ComputationGraph" : "MultiLayerNetwork");
         ObjectMapper m = new ObjectMapper();
         Files.writeString(dir.resolve(REPORT_JSON), m.writerWithDefaultPrettyPrinter().writeValueAsString(json));
         Files.writeString(dir.resolve(REPORT_TEXT), toText(report, pipeline, diagnostics, extra == null ? Map.of() : extra));
     }
 
-    /** Loads the model of a bundle. */
+    /** Loads the model of a bundle saved from a {@link MultiLayerNetwork}. */
     public static MultiLayerNetwork loadModel(Path dir) throws IOException {
         return ModelSerializer.restoreMultiLayerNetwork(dir.resolve(MODEL).toFile(), false);
+    }
+
+    /** Loads the model of a bundle saved from a {@link ComputationGraph} (e.g. {@link PrivateModelExport#toGraph}). */
+    public static ComputationGraph loadGraph(Path dir) throws IOException {
+        return ModelSerializer.restoreComputationGraph(dir.resolve(MODEL).toFile(), false);
     }
 
     static ObjectNode toJson(PrivacyReport r, FeaturePipeline p, NeuralCollapse.Result nc, Map<String, String> extra,

@@ -48,6 +48,9 @@ public final class FeatureCache implements FeatureSource {
     private final int chunkRows;
     private final int chunks;
     private final String key;
+    /** Read-only mappings of each chunk, made on first random access and kept (the OS pages them in and out). */
+    private final FloatBuffer[] mappedFeatures;
+    private final IntBuffer[] mappedLabels;
 
     private FeatureCache(Path dir, long rows, int dim, int classes, int chunkRows, String key) {
         this.dir = dir;
@@ -57,6 +60,8 @@ public final class FeatureCache implements FeatureSource {
         this.chunkRows = chunkRows;
         this.chunks = (int) ((rows + chunkRows - 1) / chunkRows);
         this.key = key;
+        this.mappedFeatures = new FloatBuffer[chunks];
+        this.mappedLabels = new IntBuffer[chunks];
     }
 
     /**
@@ -174,6 +179,44 @@ public final class FeatureCache implements FeatureSource {
         }
     }
 
+    /**
+     * The selected rows only, read from the memory-mapped chunk files: a Poisson step over a cache much
+     * larger than memory touches about q·n rows, not the whole cache. Safe for concurrent readers.
+     */
+    @Override
+    public Chunk rows(long[] indices) {
+        FeatureSource.checkRowIndices(indices, rows);
+        int b = indices.length;
+        float[] values = new float[Math.multiplyExact(b, dim)];
+        int[] labels = new int[b];
+        for (int i = 0; i < b; i++) {
+            int c = (int) (indices[i] / chunkRows);
+            int r = (int) (indices[i] % chunkRows);
+            mapped(c);
+            mappedFeatures[c].get(r * dim, values, i * dim, dim);
+            labels[i] = mappedLabels[c].get(r);
+        }
+        INDArray x = b == 0 ? Nd4j.create(DataType.FLOAT, 0, dim) : Nd4j.createFromArray(values).reshape('c', b, dim);
+        return new Chunk(x, b == 0 ? Nd4j.create(DataType.FLOAT, 0, classes) : Inputs.oneHot(labels, classes, DataType.FLOAT));
+    }
+
+    private synchronized void mapped(int c) {
+        if (mappedFeatures[c] != null) {
+            return;
+        }
+        int r = rowsIn(c);
+        try (FileChannel fc = FileChannel.open(featureFile(c), StandardOpenOption.READ);
+             FileChannel lc = FileChannel.open(labelFile(c), StandardOpenOption.READ)) {
+            // A mapping stays valid after its channel is closed.
+            mappedLabels[c] = lc.map(FileChannel.MapMode.READ_ONLY, 0, (long) r * 4).order(ByteOrder.LITTLE_ENDIAN)
+                    .asIntBuffer();
+            mappedFeatures[c] = fc.map(FileChannel.MapMode.READ_ONLY, 0, (long) r * dim * Float.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot map chunk " + c + " of feature cache " + dir, e);
+        }
+    }
+
     /** All rows in memory as one [n, d] FLOAT matrix (only for caches that fit). */
     public INDArray allFeatures() {
         if (rows * dim > Integer.MAX_VALUE - 8) {
@@ -193,6 +236,11 @@ public final class FeatureCache implements FeatureSource {
             parts[i] = chunk(i).labels();
         }
         return chunks == 1 ? parts[0] : Nd4j.concat(0, parts);
+    }
+
+    @Override
+    public String describe() {
+        return "on-disk feature cache " + dir;
     }
 
     @Override

@@ -23,6 +23,7 @@ import org.dpdl4j.core.sampling.PoissonSampler;
 import org.dpdl4j.core.training.PrivacyReport;
 import org.dpdl4j.dl4j.features.FeatureSource;
 import org.dpdl4j.dl4j.features.Inputs;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -31,6 +32,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Each step sums the per-example gradients clipped to C (closed form, two matrix products), adds
  * N(0, σ²C²) to every weight and bias coordinate, divides by the fixed n (full batch) or q·n (Poisson),
  * and applies heavy-ball momentum and the learning-rate schedule.
+ *
+ * <p>Data: any {@link FeatureSource}. Full-batch steps stream it chunk by chunk (an on-disk
+ * {@code FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
+ * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step.
  *
  * <p>Calibration: when a target ε is configured, σ is the smallest value for which the composition of
  * everything already in the ledger and this run's T steps meets the target at δ. So budget spent
@@ -108,7 +113,7 @@ public final class HeadTrainer {
         String sampling;
         if (config.mode() == HeadMode.FULL_BATCH) {
             runFullBatch(head, data, config, sigma, noise, ledger, progress);
-            sampling = "full batch (q=1, divisor n=" + data.size() + "), add/remove-one";
+            sampling = "full batch (q=1, divisor n=" + data.size() + "), add/remove-one; rows read from " + data.describe();
         } else {
             sampling = runPoisson(head, data, config, q, sigma, noise, ledger, progress);
         }
@@ -139,12 +144,15 @@ public final class HeadTrainer {
         // ‖[x_i, 1]‖ does not change across steps: computed once, n numbers per source.
         List<INDArray> inputNorms = new ArrayList<>(chunks);
         List<FeatureSource.Chunk> resident = new ArrayList<>(chunks);
+        List<INDArray> scratch = new ArrayList<>(chunks);
         boolean keep = chunks == 1;
         for (int c = 0; c < chunks; c++) {
             FeatureSource.Chunk chunk = data.chunk(c);
             Inputs.checkFeatures(chunk.features(), "features (chunk " + c + ")");
             Inputs.checkOneHot(chunk.labels(), chunk.features().size(0), data.classes());
             inputNorms.add(head.inputNorms(chunk.features()));
+            scratch.add(keep ? Nd4j.create(head.dataType(), new long[] {chunk.features().size(0), head.classes()}, 'c')
+                    : null);
             if (keep) {
                 resident.add(chunk);
             }
@@ -165,7 +173,7 @@ public final class HeadTrainer {
             for (int c = 0; c < chunks; c++) {
                 FeatureSource.Chunk chunk = keep ? resident.get(c) : data.chunk(c);
                 head.accumulateClippedSum(chunk.features(), chunk.labels(), inputNorms.get(c), config.clipNorm(),
-                        sumW, sumB);
+                        sumW, sumB, scratch.get(c));
             }
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(n), sumB == null ? null : sumB.divi(n),
@@ -177,16 +185,16 @@ public final class HeadTrainer {
     private static String runPoisson(PrivateLinearHead head, FeatureSource data, HeadConfig config, double q,
                                      double sigma, GaussianNoise noise, PrivacyLedger ledger,
                                      Consumer<String> progress) {
-        if (data.chunks() != 1) {
-            throw new IllegalArgumentException("Poisson mode needs random row access: use an in-memory source "
-                    + "(one chunk); this one has " + data.chunks() + " chunks");
+        if (data.size() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Poisson mode indexes rows with int: " + data.size() + " rows are too many");
         }
-        FeatureSource.Chunk all = data.chunk(0);
-        Inputs.checkFeatures(all.features(), "features");
-        Inputs.checkOneHot(all.labels(), all.features().size(0), data.classes());
-        InMemoryDataset dataset = InMemoryDataset.of(all.features(), all.labels());
-        PoissonSampler sampler = config.seed() == null ? PoissonSampler.secure(dataset, q)
-                : PoissonSampler.seeded(dataset, q, config.seed() ^ 0x5DEECE66DL);
+        // dp-core's Poisson sampler draws which rows a step uses; it needs an in-memory dataset, so it gets one of
+        // n placeholder rows and only the drawn indices are used. The rows themselves come from the source, which
+        // may be an on-disk cache far larger than memory: each step reads about q·n rows, never the whole cache.
+        int n = (int) data.size();
+        InMemoryDataset rowIds = InMemoryDataset.of(Nd4j.zeros(DataType.FLOAT, n, 1), Nd4j.zeros(DataType.FLOAT, n, 1));
+        PoissonSampler sampler = config.seed() == null ? PoissonSampler.secure(rowIds, q)
+                : PoissonSampler.seeded(rowIds, q, config.seed() ^ 0x5DEECE66DL);
         DpEvent event = sampler.stepEvent(sigma);
         long first = ledger.nextStep(config.mechanism());
         double std = sigma * config.clipNorm();
@@ -203,14 +211,17 @@ public final class HeadTrainer {
             }
             // An empty batch still releases noise and still counts: skipping it would change the analysis.
             if (!batch.isEmpty()) {
-                head.accumulateClippedSum(batch.features(), batch.labels(), null, config.clipNorm(), sumW, sumB);
+                FeatureSource.Chunk rows = data.rows(batch.indices());
+                Inputs.checkFeatures(rows.features(), "features (step " + t + ")");
+                Inputs.checkOneHot(rows.labels(), rows.features().size(0), data.classes());
+                head.accumulateClippedSum(rows.features(), rows.labels(), null, config.clipNorm(), sumW, sumB, null);
             }
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(divisor), sumB == null ? null : sumB.divi(divisor),
                     config.learningRate().rate(t, config.steps()));
             reportProgress(progress, t, config.steps());
         }
-        return sampler.description();
+        return sampler.description() + "; rows read from " + data.describe();
     }
 
     private static void record(PrivacyLedger ledger, String mechanism, DpEvent event, long step) {

@@ -215,30 +215,42 @@ public final class PrivateLinearHead {
 
     /**
      * The sum over rows of per-example gradients clipped to L2 norm C (weights and bias together), added
-     * into {@code sumW} [d, k] and {@code sumB} [1, k] (ignored without bias).
+     * into {@code sumW} [d, k] (c order) and {@code sumB} [1, k] (ignored without bias).
      *
      * @param inputNorms {@link #inputNorms} of x, or {@code null} to compute them
-     * @return the per-example gradient norms before clipping, [n, 1]
+     * @param scratch a c-order [n, k] array of the head's type to hold logits and residuals (reused from step
+     *     to step, so a step allocates almost nothing), or {@code null} to allocate one
      */
-    INDArray accumulateClippedSum(INDArray x, INDArray y, INDArray inputNorms, double clipNorm,
-                                  INDArray sumW, INDArray sumB) {
+    void accumulateClippedSum(INDArray x, INDArray y, INDArray inputNorms, double clipNorm,
+                              INDArray sumW, INDArray sumB, INDArray scratch) {
         INDArray xi = input(x);
-        if (xi.size(0) == 0) {
-            return Nd4j.create(dataType(), 0, 1);
+        long n = xi.size(0);
+        if (n == 0) {
+            return;
         }
         INDArray xn = inputNorms != null ? inputNorms : inputNorms(xi);
-        INDArray delta = residuals(xi, y);
+        INDArray delta = scratch;
+        if (delta == null || delta.size(0) != n || delta.size(1) != classes() || delta.ordering() != 'c'
+                || delta.dataType() != dataType()) {
+            delta = Nd4j.create(dataType(), new long[] {n, classes()}, 'c');
+        }
+        // Residuals δ = softmax(x·W + b) − Y, computed in place: gemm into the buffer, no fresh [n, k] arrays.
+        Nd4j.gemm(xi, weights, delta, false, false, 1.0, 0.0);
+        if (bias != null) {
+            delta.addiRowVector(bias);
+        }
+        Transforms.softmax(delta, false);
+        delta.subi(y.dataType() == delta.dataType() ? y : y.castTo(delta.dataType()));
         // ‖∇_i‖ = ‖δ_i‖·‖[x_i, 1]‖: one [n, k] reduction per step, the data factor is precomputed.
-        INDArray norms = delta.norm2(true, 1).muli(xn);
+        INDArray scale = delta.norm2(true, 1).muli(xn);
         // c_i = min(1, C/‖∇_i‖); a zero norm gives C/0 = +∞ and so c_i = 1, which is right.
-        INDArray scale = Transforms.min(norms.rdiv(clipNorm), 1.0, false);
+        Transforms.min(scale.rdivi(clipNorm), 1.0, false);
         delta.muliColumnVector(scale);
-        // Xᵀ·(c∘δ): ND4J passes the transpose flag to gemm, no copy of X is made.
-        sumW.addi(xi.transpose().mmul(delta));
+        // sumW += Xᵀ·(c∘δ): gemm accumulates straight into the sum (beta = 1), no copy of X and no temporary.
+        Nd4j.gemm(xi, delta, sumW, true, false, 1.0, 1.0);
         if (bias != null && sumB != null) {
             sumB.addi(delta.sum(true, 0));
         }
-        return norms;
     }
 
     /**
@@ -254,7 +266,7 @@ public final class PrivateLinearHead {
         Inputs.checkOneHot(oneHotLabels, x.size(0), classes());
         INDArray sumW = Nd4j.zeros(dataType(), inputs(), classes());
         INDArray sumB = bias == null ? null : Nd4j.zeros(dataType(), 1, classes());
-        accumulateClippedSum(x, oneHotLabels, null, clipNorm, sumW, sumB);
+        accumulateClippedSum(x, oneHotLabels, null, clipNorm, sumW, sumB, null);
         return new INDArray[] {sumW, sumB};
     }
 

@@ -24,6 +24,8 @@ public final class AffineStep implements FeatureStep {
     private final double[] matrix;
     private final double[] offset;
     private final PrivacyCost cost;
+    /** A = diag(a) (square, zero off the diagonal, e.g. centring or standardisation): applied in O(n·d). */
+    private final boolean diagonal;
 
     /**
      * @param matrix A [in, out] row-major (copied)
@@ -50,6 +52,18 @@ public final class AffineStep implements FeatureStep {
         this.matrix = matrix.clone();
         this.offset = offset.clone();
         this.cost = Objects.requireNonNull(cost, "cost");
+        this.diagonal = in == out && isDiagonal(this.matrix, in);
+    }
+
+    private static boolean isDiagonal(double[] a, int d) {
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                if (i != j && a[i * d + j] != 0.0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** A [in, out] as a new array of the given type. */
@@ -90,6 +104,14 @@ public final class AffineStep implements FeatureStep {
     public INDArray apply(INDArray x) {
         if (x.rank() != 2 || x.size(1) != in) {
             throw new IllegalArgumentException(name + " takes [n, " + in + "] rows, got " + Arrays.toString(x.shape()));
+        }
+        if (diagonal) {
+            double[] diag = new double[in];
+            for (int j = 0; j < in; j++) {
+                diag[j] = matrix[j * in + j];
+            }
+            INDArray a = Nd4j.createFromArray(diag).reshape(1, in).castTo(x.dataType());
+            return x.mulRowVector(a).addiRowVector(offset(x.dataType()));
         }
         return x.mmul(matrix(x.dataType())).addiRowVector(offset(x.dataType()));
     }

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import org.dpdl4j.dl4j.features.FeatureSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * An ordered, immutable, serialisable list of {@link FeatureStep}s applied to feature rows, e.g. L2
@@ -60,6 +62,57 @@ public final class FeaturePipeline implements Serializable {
             y = s.apply(y);
         }
         return y;
+    }
+
+    /**
+     * A view of {@code source} whose chunks and selected rows pass through this pipeline, so that a head can
+     * train on post-processed features straight from an on-disk cache without a second copy. Every step is
+     * per-example, so processing selected rows equals selecting processed rows. Nothing is cached: each read
+     * applies the pipeline again.
+     */
+    public FeatureSource over(FeatureSource source) {
+        Objects.requireNonNull(source, "source");
+        int out = outputDimension(source.dimension());
+        FeaturePipeline pipeline = this;
+        return new FeatureSource() {
+            @Override
+            public long size() {
+                return source.size();
+            }
+
+            @Override
+            public int dimension() {
+                return out;
+            }
+
+            @Override
+            public int classes() {
+                return source.classes();
+            }
+
+            @Override
+            public int chunks() {
+                return source.chunks();
+            }
+
+            @Override
+            public Chunk chunk(int i) {
+                Chunk c = source.chunk(i);
+                return new Chunk(pipeline.apply(c.features()), c.labels());
+            }
+
+            @Override
+            public Chunk rows(long[] indices) {
+                Chunk c = source.rows(indices);
+                return new Chunk(c.features().size(0) == 0 ? Nd4j.create(c.features().dataType(), 0, out)
+                        : pipeline.apply(c.features()), c.labels());
+            }
+
+            @Override
+            public String describe() {
+                return source.describe() + " through " + pipeline.steps.size() + " post-processing steps";
+            }
+        };
     }
 
     /** Output dimension for input dimension d. */

@@ -16,6 +16,8 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -91,6 +93,35 @@ class FeatureExtractorTest {
         assertEquals(f, FeatureExtractor.ofLayer(net, 3).extract(x), "deterministic");
         assertEquals(100, f.size(0));
         assertEquals(8, f.size(1));
+    }
+
+    @Test
+    void engineExtractionEqualsDl4jInferenceAndFallsBackForTrainableBatchNorm() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-2)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DropoutLayer(0.5))
+                .layer(new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(8, 8, 1)).build();
+        MultiLayerNetwork cnn = new MultiLayerNetwork(conf);
+        cnn.init();
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 23, 64);
+        FeatureExtractor engine = FeatureExtractor.ofLayerOnEngine(cnn, 3).withBatchSize(10);
+        assertTrue(engine.description().contains("engine"), engine.description());
+        INDArray expected = FeatureExtractor.ofLayer(cnn, 3).extract(x);
+        INDArray got = engine.extract(x);
+        assertTrue(got.equalsWithEps(expected, 1e-5), "engine features = DL4J inference features");
+        assertEquals(engine.extract(x), got, "deterministic (dropout off)");
+        assertNotEquals(FeatureExtractor.ofLayer(cnn, 3).fingerprint(), engine.fingerprint(), "separate cache keys");
+
+        MultiLayerNetwork bn = bnNet();
+        FeatureExtractor fallback = FeatureExtractor.ofLayerOnEngine(bn, 3);
+        assertTrue(!fallback.description().contains("engine"), "trainable BatchNorm: DL4J's forward pass");
+        INDArray z = Nd4j.randn(DataType.FLOAT, 9, 5);
+        assertEquals(FeatureExtractor.ofLayer(bn, 3).extract(z), fallback.extract(z));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.dpdl4j.accountant.AccountantType;
@@ -13,6 +14,7 @@ import org.dpdl4j.accountant.event.PoissonSampledEvent;
 import org.dpdl4j.accountant.gaussian.GaussianAccountant;
 import org.dpdl4j.accountant.ledger.LedgerRecord;
 import org.dpdl4j.accountant.ledger.PrivacyLedger;
+import org.dpdl4j.dl4j.features.FeatureCache;
 import org.dpdl4j.dl4j.features.FeatureSource;
 import org.dpdl4j.dl4j.features.Inputs;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class HeadTrainerTest {
 
@@ -150,6 +153,64 @@ class HeadTrainerTest {
             double acc = r.head().accuracy(train.chunk(0).features(), train.chunk(0).labels());
             assertTrue(acc > 0.85, "accuracy " + acc);
         }
+    }
+
+    /** The rows of an in-memory source written to an on-disk cache with small chunks (rows per chunk = 97). */
+    private FeatureCache toCache(FeatureSource mem, String name) throws Exception {
+        FeatureSource.Chunk all = mem.chunk(0);
+        int d = mem.dimension();
+        FeatureCache.Writer w = FeatureCache.create(dir.resolve(name), d, mem.classes(), name, 97L * d * Float.BYTES);
+        int[] y = Inputs.classIndices(all.labels());
+        for (int s = 0; s < mem.size(); s += 150) {
+            int e = (int) Math.min(mem.size(), s + 150);
+            w.append(all.features().get(NDArrayIndex.interval(s, e), NDArrayIndex.all()), Arrays.copyOfRange(y, s, e));
+        }
+        return w.finish();
+    }
+
+    @Test
+    void cacheRowsAreTheSelectedRowsAcrossChunkBoundaries() throws Exception {
+        FeatureSource mem = blobs(1000, 12, 3, 0.7, 5, DataType.FLOAT);
+        FeatureCache cache = toCache(mem, "rows");
+        assertEquals(11, cache.chunks());
+        long[] idx = {0, 1, 96, 97, 98, 193, 194, 500, 969, 970, 999};
+        int[] ints = Arrays.stream(idx).mapToInt(i -> (int) i).toArray();
+        FeatureSource.Chunk got = cache.rows(idx);
+        assertEquals(Nd4j.pullRows(mem.chunk(0).features(), 1, ints), got.features());
+        assertEquals(Nd4j.pullRows(mem.chunk(0).labels(), 1, ints), got.labels());
+        // The interface's default (used by in-memory sources) gives the same rows.
+        assertEquals(got.features(), mem.rows(idx).features());
+        assertEquals(0, cache.rows(new long[0]).features().size(0));
+        assertEquals(12, cache.rows(new long[0]).features().size(1));
+        assertThrows(IllegalArgumentException.class, () -> cache.rows(new long[] {5, 5}), "not strictly increasing");
+        assertThrows(IllegalArgumentException.class, () -> cache.rows(new long[] {1000}), "out of range");
+        assertThrows(IllegalArgumentException.class, () -> mem.rows(new long[] {-1}), "negative");
+    }
+
+    @Test
+    void poissonDpSgdFromAnOnDiskCacheEqualsTheSameRunFromMemory() throws Exception {
+        FeatureSource mem = blobs(1000, 12, 3, 0.7, 5, DataType.FLOAT);
+        FeatureCache cache = toCache(mem, "poisson");
+        HeadConfig cfg = base().mode(HeadMode.POISSON).expectedBatchSize(100).steps(30).learningRate(1.0)
+                .noiseMultiplier(1.0).build();
+        HeadResult fromCache;
+        HeadResult fromMemory;
+        try (PrivacyLedger l1 = PrivacyLedger.open(dir.resolve("cache.jsonl"));
+             PrivacyLedger l2 = PrivacyLedger.open(dir.resolve("memory.jsonl"))) {
+            fromCache = HeadTrainer.train(cache, cfg, l1);
+            fromMemory = HeadTrainer.train(mem, cfg, l2);
+            assertEquals(l2.records().stream().map(LedgerRecord::event).toList(),
+                    l1.records().stream().map(LedgerRecord::event).toList(), "same accounting");
+            assertEquals(30, l1.size());
+            assertEquals(PoissonSampledEvent.gaussian(0.1, 1.0), l1.records().get(0).event());
+        }
+        // Same seed: same Poisson batches and noise, so the same head whether rows come from disk or memory.
+        assertTrue(fromCache.head().weights().equalsWithEps(fromMemory.head().weights(), 1e-5));
+        assertTrue(fromCache.head().bias().equalsWithEps(fromMemory.head().bias(), 1e-5));
+        assertTrue(fromCache.report().sampling().contains("on-disk feature cache"), fromCache.report().sampling());
+        assertEquals(fromMemory.report().epsilon(), fromCache.report().epsilon(), 0.0);
+        double acc = fromCache.head().accuracy(mem.chunk(0).features(), mem.chunk(0).labels());
+        assertTrue(acc > 0.85, "accuracy " + acc);
     }
 
     @Test

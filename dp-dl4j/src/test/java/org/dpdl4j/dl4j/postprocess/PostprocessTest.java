@@ -164,6 +164,31 @@ class PostprocessTest {
     }
 
     @Test
+    void pipelineOverAnOnDiskCacheProcessesChunksAndSelectedRows() throws Exception {
+        INDArray x = elongated(250, 6, 4).castTo(DataType.FLOAT);
+        int[] labels = new int[250];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 3;
+        }
+        org.dpdl4j.dl4j.features.FeatureCache.Writer w = org.dpdl4j.dl4j.features.FeatureCache.create(dir.resolve("c"),
+                6, 3, "k", 40L * 6 * Float.BYTES);
+        w.append(x, labels);
+        org.dpdl4j.dl4j.features.FeatureCache cache = w.finish();
+        FeaturePipeline p = FeaturePipeline.of(new L2Normalize(2.0), Pca.fitPublic(x, 4, true));
+        FeatureSource view = p.over(cache);
+        assertEquals(4, view.dimension());
+        assertEquals(250, view.size());
+        assertEquals(cache.chunks(), view.chunks());
+        INDArray expected = p.apply(x);
+        assertTrue(view.chunk(1).features().equalsWithEps(expected.get(NDArrayIndex.interval(40, 80), NDArrayIndex.all()), 1e-6));
+        long[] idx = {3, 39, 40, 41, 249};
+        INDArray rows = view.rows(idx).features();
+        assertTrue(rows.equalsWithEps(Nd4j.pullRows(expected, 1, new int[] {3, 39, 40, 41, 249}), 1e-6));
+        assertEquals(4, view.rows(new long[0]).features().size(1));
+        assertTrue(view.describe().contains("on-disk feature cache"), view.describe());
+    }
+
+    @Test
     void headAfterDpPcaIsCalibratedForTheComposedTotal() throws Exception {
         Nd4j.getRandom().setSeed(9);
         int n = 3000;

@@ -217,6 +217,20 @@ public final class FashionMnist {
         return new Split(select(training, name + "/train" + tag), select(validation, name + "/validation" + tag));
     }
 
+    /**
+     * The indices (into these examples, ascending) that {@link #split(int, long)} puts into the validation part:
+     * to state exactly which examples were held out, e.g. as public data.
+     */
+    public int[] validationIndices(int validationSize, long seed) {
+        if (validationSize < 0 || validationSize > size()) {
+            throw new IllegalArgumentException("validation size " + validationSize + " outside [0, " + size()
+                    + "] of " + name);
+        }
+        int[] validation = Arrays.copyOfRange(permutation(size(), seed), 0, validationSize);
+        Arrays.sort(validation);
+        return validation;
+    }
+
     private FashionMnist select(int[] indices, String newName) {
         float[] p = new float[indices.length * PIXELS];
         int[] l = new int[indices.length];

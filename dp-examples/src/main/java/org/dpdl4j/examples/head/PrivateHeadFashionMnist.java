@@ -2,13 +2,20 @@ package org.dpdl4j.examples.head;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,16 +24,24 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ModelSerializer;
+import org.dpdl4j.accountant.AccountantType;
 import org.dpdl4j.accountant.ledger.PrivacyLedger;
+import org.dpdl4j.core.engine.PerExampleEngine;
+import org.dpdl4j.core.engine.PerExampleGradients;
 import org.dpdl4j.dl4j.diagnostics.NeuralCollapse;
 import org.dpdl4j.dl4j.diagnostics.Perturbation;
 import org.dpdl4j.dl4j.export.PrivateModelBundle;
 import org.dpdl4j.dl4j.export.PrivateModelExport;
+import org.dpdl4j.dl4j.features.FeatureCache;
 import org.dpdl4j.dl4j.features.FeatureExtractor;
 import org.dpdl4j.dl4j.features.FeatureSource;
 import org.dpdl4j.dl4j.head.HeadConfig;
+import org.dpdl4j.dl4j.head.HeadMode;
 import org.dpdl4j.dl4j.head.HeadResult;
 import org.dpdl4j.dl4j.head.HeadTrainer;
 import org.dpdl4j.dl4j.head.LearningRateSchedule;
@@ -39,6 +54,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 import picocli.CommandLine.Command;
@@ -47,23 +63,33 @@ import picocli.CommandLine.Option;
 /**
  * The private-head pipeline of "Neural Collapse Meets Differential Privacy" on Fashion-MNIST:
  * <ol>
- * <li>a "public" split, {@code FashionMnist.train().split(publicSize, seed).validation()} (default 6,000
- * examples = 10% of the training set, drawn by {@code seed}), pretrains a small CNN non-privately;</li>
- * <li>the CNN is frozen and its 128-dimensional penultimate layer is the feature map; L2 normalisation,
- * centring and PCA are fitted on the public split only (free);</li>
- * <li>a softmax head is trained with full-batch NoisyGD on the other 54,000 examples at (ε, δ), σ
- * calibrated with the exact Gaussian accountant;</li>
+ * <li>a "public" split pretrains a small CNN non-privately: {@code FashionMnist.train().split(publicSize,
+ * seed).validation()}, by default 6,000 training examples (10% of the training set) chosen by a
+ * {@code java.util.Random(seed)} Fisher–Yates permutation; their indices are written to
+ * {@code public-split-indices.txt} in the output directory;</li>
+ * <li>the CNN is frozen and its 128-dimensional penultimate layer is the feature map (extracted on dp-core's
+ * engine, batched, with progress); L2 normalisation, centring and PCA are fitted on the public split only
+ * (free);</li>
+ * <li>a softmax head is trained with full-batch NoisyGD on the other 54,000 examples at (ε, δ), σ calibrated
+ * with the exact Gaussian accountant (or Poisson DP-SGD straight from the on-disk feature cache with
+ * {@code --mode poisson});</li>
  * <li>test accuracy, ε, the ledger path and NC diagnostics of the public features are printed, and the
  * model (backbone + post-processing + head as one DL4J network) is saved with its ledger and report.</li>
  * </ol>
- * The test set is only used for the final accuracy; nothing is tuned on it.
+ * The pretrained backbone and the extracted features are cached (keyed by everything that determines them),
+ * so later runs with other post-processing or head settings skip steps 1–2. The test set is only used for
+ * the final accuracy; nothing is tuned on it.
  *
- * <p>Privacy assumption: the public split is treated as public data; ε covers the 54,000 private
- * examples only. Pretraining, PCA and diagnostics see only the public split.
+ * <p>Privacy assumption: the public split is treated as public data; ε covers the private examples only.
+ * Pretraining, the post-processing fits and the diagnostics see only the public split. The feature cache
+ * holds the private examples' features in clear: protect or delete it like the raw data.
  */
-@Command(name = "private-head", mixinStandardHelpOptions = true,
-        description = "Frozen CNN features + NoisyGD softmax head on Fashion-MNIST at (epsilon, delta).")
+@Command(name = "private-head", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Frozen CNN features + normalisation + PCA + a NoisyGD softmax head on Fashion-MNIST at (epsilon, delta).")
 public final class PrivateHeadFashionMnist implements Callable<Integer> {
+
+    /** Version of the backbone recipe: part of the cache key, bump it when {@link #cnn} or pretraining changes. */
+    static final String BACKBONE_RECIPE = "cnn-5x5x16-5x5x32-d128/adam/engine/v2";
 
     @Option(names = "--epsilon", description = "Target epsilon (default: ${DEFAULT-VALUE}).")
     double epsilon = 3.0;
@@ -83,16 +109,34 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
     @Option(names = "--pretrain-epochs", description = "Non-private pretraining epochs on the public split (default: ${DEFAULT-VALUE}).")
     int pretrainEpochs = 10;
 
-    @Option(names = "--pca", description = "PCA dimension k fitted on public data; 0 = no PCA (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pretrain-batch", description = "Pretraining batch size (default: ${DEFAULT-VALUE}).")
+    int pretrainBatch = 128;
+
+    @Option(names = "--pretrain-lr", description = "Pretraining Adam learning rate (default: ${DEFAULT-VALUE}).")
+    double pretrainLr = 2e-3;
+
+    @Option(names = "--feature-layer", description = "Backbone layer whose activations are the features: 4 = the "
+            + "128-unit dense layer, 3 = the last max pooling (512 = 32x4x4), 2 = the second convolution (2048 = 32x8x8) "
+            + "(default: ${DEFAULT-VALUE}).")
+    int featureLayer = FEATURE_LAYER;
+
+    @Option(names = "--pca", description = "PCA dimension k fitted on public data; 0 = no PCA, all dimensions (default: ${DEFAULT-VALUE}).")
     int pca = 64;
 
     @Option(names = "--no-normalize", description = "Skip the L2 normalisation steps.")
     boolean noNormalize;
 
-    @Option(names = "--steps", description = "NoisyGD steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", description = "Head training: noisygd (full batch, exact Gaussian accounting) or poisson "
+            + "(DP-SGD, RDP accounting, rows read from the on-disk cache) (default: ${DEFAULT-VALUE}).")
+    String mode = "noisygd";
+
+    @Option(names = "--batch-size", description = "Expected Poisson batch size for --mode poisson (default: ${DEFAULT-VALUE}).")
+    int batchSize = 2700;
+
+    @Option(names = "--steps", description = "Head steps (default: ${DEFAULT-VALUE}).")
     int steps = 200;
 
-    @Option(names = "--lr", description = "Initial learning rate, cosine-decayed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", description = "Initial learning rate, cosine-decayed to lr/20 (default: ${DEFAULT-VALUE}).")
     double lr = 4.0;
 
     @Option(names = "--momentum", description = "Heavy-ball momentum (default: ${DEFAULT-VALUE}).")
@@ -110,18 +154,34 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory for the model bundle and ledger (default: a new temporary directory).")
     Path out;
 
+    @Option(names = "--cache-dir", description = "Cache of pretrained backbones and extracted features (default: "
+            + "${DEFAULT-VALUE}). It holds the private split's features in clear.")
+    Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "dpdl4j-private-head-cache");
+
+    @Option(names = "--no-cache", description = "Neither read nor write the cache (pretrain and extract again).")
+    boolean noCache;
+
     @Option(names = "--json", description = "Print one JSON result line at the end.")
     boolean json;
 
-    /** What a run produced. */
+    /** Progress and phase lines go here (standard error). */
+    Consumer<String> log = System.err::println;
+
+    /** What a run produced; {@code seconds} maps each phase to its wall-clock seconds. */
     public record Result(double testAccuracy, double epsilon, double noiseMultiplier, Path ledger, Path bundle,
                          NeuralCollapse.Result diagnostics, Map<String, Double> perturbed, double nonPrivateAccuracy,
-                         double seconds) {
+                         Map<String, Double> nonPrivatePerturbed, double meanTestFeatureNorm,
+                         Map<String, Double> seconds, boolean backboneFromCache) {
+
+        /** Total wall-clock seconds. */
+        public double totalSeconds() {
+            return seconds.getOrDefault("total", Double.NaN);
+        }
     }
 
-    static MultiLayerNetwork cnn(long seed) {
+    static MultiLayerNetwork cnn(long seed, double learningRate) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
-                .updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).convolutionMode(ConvolutionMode.Truncate).list()
+                .updater(new Adam(learningRate)).weightInit(WeightInit.XAVIER).convolutionMode(ConvolutionMode.Truncate).list()
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(32).activation(Activation.RELU).build())
@@ -134,15 +194,79 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         return net;
     }
 
-    /** Index of the 128-unit feature layer in {@link #cnn}. */
+    /** Index of the 128-unit feature layer in {@link #cnn}: the default feature layer and the last one allowed. */
     static final int FEATURE_LAYER = 4;
+
+    /**
+     * Non-private pretraining with Adam on shuffled minibatches. The forward and backward passes run on dp-core's
+     * engine (ND4J native ops; DL4J's own {@code fit} is several times slower for this CNN on CPU); every example's
+     * gradient enters the sum unclipped and DL4J's updater divides by the batch size, so this is ordinary
+     * minibatch training, the same update DL4J's {@code fit} would make.
+     */
+    static void pretrain(MultiLayerNetwork net, FashionMnist data, int epochs, int batch, long seed,
+                         Consumer<String> log) {
+        PerExampleEngine engine = PerExampleEngine.of(net);
+        DataSet all = data.toDataSet();
+        int perEpoch = (data.size() + batch - 1) / batch;
+        long total = (long) perEpoch * epochs;
+        long start = System.nanoTime();
+        long lastReport = start;
+        long done = 0;
+        for (int e = 0; e < epochs; e++) {
+            all.shuffle(seed + e);
+            double lossSum = 0;
+            for (DataSet b : all.batchBy(batch)) {
+                PerExampleGradients g = engine.compute(b.getFeatures(), b.getLabels());
+                lossSum += g.loss().sumNumber().doubleValue();
+                g.writeClippedSum(Nd4j.ones(net.params().dataType(), b.numExamples()));
+                INDArray grad = net.getFlattenedGradients();
+                int iteration = net.getIterationCount();
+                net.getUpdater().update(net, new DefaultGradient(grad), iteration, e, b.numExamples(),
+                        LayerWorkspaceMgr.noWorkspaces());
+                net.params().subi(grad.reshape(net.params().shape()));
+                net.setIterationCount(iteration + 1);
+                done++;
+                long now = System.nanoTime();
+                if (now - lastReport > 2_000_000_000L) {
+                    lastReport = now;
+                    double s = (now - start) / 1e9;
+                    log.accept(String.format(Locale.ROOT, "pretrain (non-private, public split): epoch %d/%d, "
+                            + "%.0f%% of all batches, %.0f s, about %.0f s left", e + 1, epochs, 100.0 * done / total, s,
+                            s / done * (total - done)));
+                }
+            }
+            net.setEpochCount(e + 1);
+            log.accept(String.format(Locale.ROOT, "pretrain (non-private, public split): epoch %d/%d done, mean loss "
+                    + "%.4f, %.0f s", e + 1, epochs, lossSum / data.size(), (System.nanoTime() - start) / 1e9));
+        }
+        engine.releaseBuffers();
+    }
+
+    private static String sha256(String text) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     public Result run() throws Exception {
         long t0 = System.nanoTime();
+        Map<String, Double> seconds = new LinkedHashMap<>();
         if (!FashionMnist.isAvailable()) {
             throw new IllegalStateException("Fashion-MNIST not found in " + FashionMnist.directory()
-                    + ". Install it with `apt-get install dataset-fashion-mnist` or set " + FashionMnist.DIR_VARIABLE);
+                    + ": install it with `sudo apt-get install dataset-fashion-mnist` (or set "
+                    + FashionMnist.DIR_VARIABLE + " to a directory holding its four .gz files)");
         }
+        if (featureLayer < 0 || featureLayer > FEATURE_LAYER) {
+            throw new IllegalArgumentException("--feature-layer must lie in [0, " + FEATURE_LAYER + "], got " + featureLayer);
+        }
+        HeadMode headMode = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "noisygd" -> HeadMode.FULL_BATCH;
+            case "poisson" -> HeadMode.POISSON;
+            default -> throw new IllegalArgumentException("--mode must be noisygd or poisson, got " + mode);
+        };
         FashionMnist all = FashionMnist.train();
         if (publicSize < 1 || publicSize > all.size() / 10) {
             throw new IllegalArgumentException("public size must lie in [1, " + all.size() / 10 + "] (10% of the training set)");
@@ -151,33 +275,63 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         FashionMnist pub = split.validation();
         FashionMnist priv = privateSize > 0 ? split.train().subset(privateSize, seed) : split.train();
         FashionMnist test = testSize > 0 ? FashionMnist.test().subset(testSize, seed) : FashionMnist.test();
-        System.err.printf(Locale.ROOT, "public split: %s (%d examples); private: %s (%d); test: %d%n", pub.name(),
-                pub.size(), priv.name(), priv.size(), test.size());
+        log.accept(String.format(Locale.ROOT, "public split: %s (%d training examples, indices in "
+                + "public-split-indices.txt); private: %s (%d); test: %d", pub.name(), pub.size(), priv.name(),
+                priv.size(), test.size()));
+        Path dir = out != null ? out : Files.createTempDirectory("private-head");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("public-split-indices.txt"), "# Fashion-MNIST training-set indices (0-based) of "
+                + "the public split: FashionMnist.train().split(" + publicSize + ", " + seed + ").validation()\n"
+                + Arrays.stream(all.validationIndices(publicSize, seed)).mapToObj(Integer::toString)
+                .collect(Collectors.joining("\n")) + "\n");
+        seconds.put("data", (System.nanoTime() - t0) / 1e9);
 
-        MultiLayerNetwork net = cnn(seed);
-        DataSet pubSet = pub.toDataSet();
-        for (int e = 0; e < pretrainEpochs; e++) {
-            pubSet.shuffle(seed + e);
-            List<DataSet> batches = pubSet.batchBy(64);
-            for (DataSet b : batches) {
-                net.fit(b);
+        // 1. Backbone: pretrained on the public split, or loaded from the cache.
+        long t1 = System.nanoTime();
+        String backboneKey = String.format(Locale.ROOT, "%s|seed=%d|public=%d|epochs=%d|batch=%d|lr=%s", BACKBONE_RECIPE,
+                seed, publicSize, pretrainEpochs, pretrainBatch, pretrainLr);
+        Path backboneFile = noCache ? null : cacheDir.resolve("backbone-" + sha256(backboneKey) + ".zip");
+        MultiLayerNetwork net;
+        boolean backboneCached = backboneFile != null && Files.exists(backboneFile);
+        if (backboneCached) {
+            net = ModelSerializer.restoreMultiLayerNetwork(backboneFile.toFile(), false);
+            log.accept("backbone: reusing " + backboneFile + " (" + backboneKey + ")");
+        } else {
+            net = cnn(seed, pretrainLr);
+            pretrain(net, pub, pretrainEpochs, pretrainBatch, seed, log);
+            if (backboneFile != null) {
+                Files.createDirectories(cacheDir);
+                Path tmp = Files.createTempFile(cacheDir, "backbone", ".tmp");
+                ModelSerializer.writeModel(net, tmp.toFile(), false);
+                Files.move(tmp, backboneFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.writeString(cacheDir.resolve("backbone-" + sha256(backboneKey) + ".txt"), backboneKey + "\n");
             }
-            System.err.printf(Locale.ROOT, "pretrain (non-private, public split) epoch %d/%d, %.0f s%n", e + 1,
-                    pretrainEpochs, (System.nanoTime() - t0) / 1e9);
         }
+        seconds.put("pretrain", (System.nanoTime() - t1) / 1e9);
 
-        FeatureExtractor ex = FeatureExtractor.ofLayer(net, FEATURE_LAYER).withBatchSize(500)
-                .withProgress(System.err::println);
-        INDArray pubF = ex.extract(pub.features());
-        INDArray privF = ex.extract(priv.features());
-        INDArray testF = ex.extract(test.features());
-        INDArray pubY = pub.oneHotLabels();
-        INDArray privY = priv.oneHotLabels();
-        INDArray testY = test.oneHotLabels();
+        // 2. Features of the frozen backbone (public, private, test), through the on-disk cache.
+        long t2 = System.nanoTime();
+        FeatureExtractor ex = FeatureExtractor.ofLayerOnEngine(net, featureLayer).withBatchSize(1000).withProgress(log);
+        Path featureDir = noCache ? Files.createTempDirectory(dir, "features") : cacheDir.resolve("features");
+        FeatureCache pubCache = ex.extractToCache(pub.features(), pub.labels(), FashionMnist.CLASSES,
+                featureDir.resolve("public-" + sha256(ex.fingerprint() + pub.name())), "fashion-mnist " + pub.name());
+        FeatureCache privCache = ex.extractToCache(priv.features(), priv.labels(), FashionMnist.CLASSES,
+                featureDir.resolve("private-" + sha256(ex.fingerprint() + priv.name())), "fashion-mnist " + priv.name());
+        FeatureCache testCache = ex.extractToCache(test.features(), test.labels(), FashionMnist.CLASSES,
+                featureDir.resolve("test-" + sha256(ex.fingerprint() + test.name())), "fashion-mnist " + test.name());
+        if (!noCache) {
+            log.accept("feature cache: " + featureDir + " (holds the private split's features in clear; delete it when done)");
+        }
+        INDArray pubF = pubCache.allFeatures();
+        INDArray pubY = pubCache.allLabels();
+        INDArray testF = testCache.allFeatures();
+        INDArray testY = testCache.allLabels();
+        seconds.put("features", (System.nanoTime() - t2) / 1e9);
 
+        // 3. Diagnostics and post-processing, on the public split only.
+        long t3 = System.nanoTime();
         NeuralCollapse.Result nc = NeuralCollapse.onPublicData(pubF, pubY);
-        System.err.println(nc);
-
+        log.accept(nc.toString());
         FeaturePipeline pipeline = FeaturePipeline.identity();
         if (!noNormalize) {
             pipeline = pipeline.then(new L2Normalize(1.0));
@@ -190,85 +344,157 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         if (!noNormalize) {
             pipeline = pipeline.then(new L2Normalize(1.0));
         }
-        System.err.println("post-processing (all fitted on the public split):\n" + pipeline.describe());
+        log.accept("post-processing (all fitted on the public split):\n" + pipeline.describe());
+        seconds.put("post-processing", (System.nanoTime() - t3) / 1e9);
 
-        Path dir = out != null ? out : Files.createTempDirectory("private-head");
-        Files.createDirectories(dir);
+        // 4. The private head.
+        long t4 = System.nanoTime();
         Path ledgerFile = dir.resolve("ledger.jsonl");
         Files.deleteIfExists(ledgerFile);
-        INDArray privP = pipeline.apply(privF);
-        INDArray testP = pipeline.apply(testF);
-        HeadConfig cfg = HeadConfig.builder().clipNorm(clip).steps(steps)
+        HeadConfig.Builder cfg = HeadConfig.builder().clipNorm(clip).steps(steps)
                 .learningRate(LearningRateSchedule.cosine(lr, lr / 20)).momentum(momentum)
-                .targetEpsilon(epsilon).delta(delta).build();
+                .targetEpsilon(epsilon).delta(delta).mode(headMode);
+        FeatureSource privSource;
+        if (headMode == HeadMode.POISSON) {
+            cfg.expectedBatchSize(batchSize).accountant(AccountantType.RDP);
+            privSource = pipeline.over(privCache);
+        } else {
+            privSource = FeatureSource.inMemory(pipeline.apply(privCache.allFeatures()), privCache.allLabels());
+        }
         HeadResult r;
         try (PrivacyLedger ledger = PrivacyLedger.open(ledgerFile)) {
-            r = HeadTrainer.train(FeatureSource.inMemory(privP, privY), cfg, ledger, System.err::println);
+            r = HeadTrainer.train(privSource, cfg.build(), ledger, log);
         }
+        INDArray testP = pipeline.apply(testF);
         double acc = r.head().accuracy(testP, testY);
+        seconds.put("head", (System.nanoTime() - t4) / 1e9);
 
-        Map<String, Double> perturbed = new LinkedHashMap<>();
+        // 5. Evaluation under test-time feature perturbations of the raw features, relative to their mean norm.
+        long t5 = System.nanoTime();
         double meanNorm = testF.norm2(1).meanNumber().doubleValue();
-        for (double rel : new double[] {0.1, 0.5}) {
-            Perturbation p = Perturbation.gaussianOfNorm(rel * meanNorm, 7);
-            perturbed.put("gaussian " + rel + "x mean norm", p.accuracy(r.head(), pipeline::apply, testF, testY));
+        log.accept(String.format(Locale.ROOT, "perturbations are relative to the mean raw feature norm of the test set, %.4f",
+                meanNorm));
+        Map<String, Perturbation> perturbations = new LinkedHashMap<>();
+        for (double rel : new double[] {0.25, 0.5, 1.0}) {
+            perturbations.put("gaussian " + rel + "x mean norm", Perturbation.gaussianOfNorm(rel * meanNorm, 7));
         }
-        Perturbation off = Perturbation.randomOffset((int) testF.size(1), 0.5 * meanNorm, 8);
-        perturbed.put("offset 0.5x mean norm", off.accuracy(r.head(), pipeline::apply, testF, testY));
+        for (double rel : new double[] {0.5, 1.0}) {
+            perturbations.put("offset " + rel + "x mean norm", Perturbation.randomOffset((int) testF.size(1),
+                    rel * meanNorm, 8));
+        }
+        FeaturePipeline post = pipeline;
+        Map<String, Double> perturbed = new LinkedHashMap<>();
+        perturbations.forEach((name, p) -> perturbed.put(name, p.accuracy(r.head(), post::apply, testF, testY)));
 
         double npAcc = Double.NaN;
+        Map<String, Double> npPerturbed = new LinkedHashMap<>();
         if (nonPrivate) {
-            // Huge sigma-free comparison: no clipping (C far above any gradient norm) and a seeded, negligible noise.
+            // The same schedule without privacy: no clipping (C far above any gradient norm) and negligible seeded noise.
             HeadConfig np = HeadConfig.builder().clipNorm(1e6).steps(steps)
                     .learningRate(LearningRateSchedule.cosine(lr, lr / 20)).momentum(momentum).noiseMultiplier(1e-12)
                     .delta(delta).seed(seed).build();
-            try (PrivacyLedger scratch = PrivacyLedger.open(Files.createTempFile("non-private", ".jsonl"))) {
-                npAcc = HeadTrainer.train(FeatureSource.inMemory(privP, privY), np, scratch).head().accuracy(testP, testY);
+            Path scratchFile = Files.createTempFile("non-private", ".jsonl");
+            HeadResult npr;
+            try (PrivacyLedger scratch = PrivacyLedger.open(scratchFile)) {
+                FeatureSource npSource = FeatureSource.inMemory(pipeline.apply(privCache.allFeatures()), privCache.allLabels());
+                npr = HeadTrainer.train(npSource, np, scratch);
+            } finally {
+                Files.deleteIfExists(scratchFile);
             }
+            npAcc = npr.head().accuracy(testP, testY);
+            perturbations.forEach((name, p) -> npPerturbed.put(name, p.accuracy(npr.head(), post::apply, testF, testY)));
         }
+        seconds.put("evaluation", (System.nanoTime() - t5) / 1e9);
 
-        MultiLayerNetwork exported = PrivateModelExport.toNetwork(net, FEATURE_LAYER, pipeline, r.head());
+        // 6. Export: one DL4J network on raw pixels, with its ledger and report.
+        long t6 = System.nanoTime();
+        MultiLayerNetwork exported = PrivateModelExport.toNetwork(net, featureLayer, pipeline, r.head());
         Map<String, String> context = new LinkedHashMap<>();
         context.put("public split", pub.name() + ": " + pub.size() + " training examples chosen by seed " + seed
-                + " (FashionMnist.train().split(" + publicSize + ", " + seed + ").validation())");
+                + " (FashionMnist.train().split(" + publicSize + ", " + seed + ").validation()); indices in "
+                + dir.resolve("public-split-indices.txt"));
         context.put("private data", priv.name() + ": " + priv.size() + " examples");
+        context.put("backbone", backboneKey + "; features from layer " + featureLayer);
         context.put("test accuracy", String.format(Locale.ROOT, "%.4f on %d test examples", acc, test.size()));
         PrivateModelBundle.save(dir.resolve("bundle"), exported, pipeline, r.report(), nc, context);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (noCache) {
+            deleteRecursively(featureDir);
+        }
+        seconds.put("export", (System.nanoTime() - t6) / 1e9);
+        seconds.put("total", (System.nanoTime() - t0) / 1e9);
+        log.accept("time per phase (s): " + seconds.entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).collect(Collectors.joining(", ")));
         return new Result(acc, r.report().epsilon(), r.report().noiseMultiplier(), ledgerFile, dir.resolve("bundle"), nc,
-                perturbed, npAcc, seconds);
+                perturbed, npAcc, npPerturbed, meanNorm, seconds, backboneCached);
     }
 
     @Override
     public Integer call() throws Exception {
         Result r = run();
-        System.out.printf(Locale.ROOT, "test accuracy %.4f at (epsilon=%.4f, delta=%.0e), sigma %.3f, %d NoisyGD steps; "
-                + "%.0f s%n", r.testAccuracy(), r.epsilon(), delta, r.noiseMultiplier(), steps, r.seconds());
+        System.out.printf(Locale.ROOT, "test accuracy %.4f at (epsilon=%.4f, delta=%.0e), sigma %.3f, %d %s steps; %.0f s%s%n",
+                r.testAccuracy(), r.epsilon(), delta, r.noiseMultiplier(), steps,
+                mode.equalsIgnoreCase("poisson") ? "Poisson DP-SGD" : "NoisyGD", r.totalSeconds(),
+                r.backboneFromCache() ? " (backbone and features from the cache)" : "");
         System.out.println("ledger: " + r.ledger());
         System.out.println("model bundle: " + r.bundle());
         System.out.println(r.diagnostics());
-        r.perturbed().forEach((k, v) -> System.out.printf(Locale.ROOT, "accuracy under %s: %.4f%n", k, v));
+        r.perturbed().forEach((k, v) -> System.out.printf(Locale.ROOT, "accuracy under %s: %.4f%s%n", k, v,
+                r.nonPrivatePerturbed().containsKey(k) ? String.format(Locale.ROOT, " (non-private head %.4f)",
+                        r.nonPrivatePerturbed().get(k)) : ""));
         if (!Double.isNaN(r.nonPrivateAccuracy())) {
             System.out.printf(Locale.ROOT, "non-private head (same features, no clipping/noise): %.4f%n",
                     r.nonPrivateAccuracy());
         }
         if (json) {
-            ObjectNode o = new ObjectMapper().createObjectNode();
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode o = m.createObjectNode();
             o.put("test_accuracy", r.testAccuracy());
             o.put("epsilon", r.epsilon());
             o.put("delta", delta);
             o.put("noise_multiplier", r.noiseMultiplier());
+            o.put("mode", mode);
             o.put("steps", steps);
+            o.put("feature_layer", featureLayer);
             o.put("pca", pca);
             o.put("normalize", !noNormalize);
             o.put("public_size", publicSize);
-            o.put("nc1_public", r.diagnostics().nc1());
-            o.put("non_private_accuracy", r.nonPrivateAccuracy());
-            r.perturbed().forEach((k, v) -> o.put("perturbed: " + k, v));
-            o.put("seconds", r.seconds());
+            o.put("pretrain_epochs", pretrainEpochs);
+            ObjectNode nc = o.putObject("nc_public");
+            nc.put("nc1", r.diagnostics().nc1());
+            nc.put("cosine_mean", r.diagnostics().cosineMean());
+            nc.put("etf_distance", r.diagnostics().etfDistance());
+            nc.put("norm_cv", r.diagnostics().normCv());
+            nc.put("shift_mean", r.diagnostics().shiftMean());
+            nc.put("offset", r.diagnostics().offset());
+            if (Double.isNaN(r.nonPrivateAccuracy())) {
+                o.putNull("non_private_accuracy");
+            } else {
+                o.put("non_private_accuracy", r.nonPrivateAccuracy());
+            }
+            o.put("mean_test_feature_norm", r.meanTestFeatureNorm());
+            ObjectNode p = o.putObject("perturbed_accuracy");
+            r.perturbed().forEach(p::put);
+            if (nonPrivate) {
+                ObjectNode q = o.putObject("perturbed_accuracy_non_private");
+                r.nonPrivatePerturbed().forEach(q::put);
+            }
+            ObjectNode s = o.putObject("seconds");
+            r.seconds().forEach(s::put);
+            o.put("backbone_from_cache", r.backboneFromCache());
             o.put("ledger", r.ledger().toString());
-            System.out.println(new ObjectMapper().writeValueAsString(o));
+            System.out.println(m.writeValueAsString(o));
         }
         return 0;
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
     }
 }

@@ -103,6 +103,7 @@ class FashionMnistTest {
         assertArrayEquals(ids(split.validation()), ids(train.split(25, 3).validation()));
         assertFalse(Arrays.equals(ids(split.validation()), ids(train.split(25, 4).validation())));
         assertTrue(split.validation().name().contains("validation"));
+        assertArrayEquals(ids(split.validation()), train.validationIndices(25, 3), "the stated indices are the held-out ones");
     }
 
     @Test
