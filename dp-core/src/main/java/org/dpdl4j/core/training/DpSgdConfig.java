@@ -30,6 +30,7 @@ public final class DpSgdConfig {
     private final double budgetEpsilon;
     private final Long seed;
     private final Path ledgerPath;
+    private final String mechanism;
 
     private DpSgdConfig(Builder b) {
         this.clipping = b.clipping;
@@ -45,6 +46,7 @@ public final class DpSgdConfig {
         this.budgetEpsilon = b.budgetEpsilon;
         this.seed = b.seed;
         this.ledgerPath = b.ledgerPath;
+        this.mechanism = b.mechanism;
     }
 
     public static Builder builder() {
@@ -115,6 +117,14 @@ public final class DpSgdConfig {
         return ledgerPath;
     }
 
+    /**
+     * The label of this run's records in the ledger ({@code dp-sgd} unless set): separate labels let one
+     * ledger hold several phases of a schedule and tell their records apart.
+     */
+    public String mechanism() {
+        return mechanism;
+    }
+
     /** A copy writing to another ledger. */
     DpSgdConfig withLedger(Path path) {
         Builder b = toBuilder();
@@ -136,6 +146,7 @@ public final class DpSgdConfig {
         b.budgetEpsilon = budgetEpsilon;
         b.seed = seed;
         b.ledgerPath = ledgerPath;
+        b.mechanism = mechanism;
         return b;
     }
 
@@ -153,6 +164,7 @@ public final class DpSgdConfig {
         private double budgetEpsilon = Double.NaN;
         private Long seed;
         private Path ledgerPath;
+        private String mechanism = DpSgdTrainer.MECHANISM;
 
         private Builder() {
         }
@@ -236,6 +248,18 @@ public final class DpSgdConfig {
 
         public Builder ledger(Path path) {
             this.ledgerPath = Objects.requireNonNull(path, "ledger path");
+            return this;
+        }
+
+        /**
+         * Label of this run's ledger records (default {@code dp-sgd}); steps are numbered per label, so a
+         * schedule's phases sharing one ledger should each use their own.
+         */
+        public Builder mechanism(String label) {
+            if (label == null || label.isBlank()) {
+                throw new IllegalArgumentException("the ledger label must be a non-blank string such as \"dp-sgd\"");
+            }
+            this.mechanism = label;
             return this;
         }
 

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,11 +70,13 @@ public final class DpSgdTrainer implements AutoCloseable {
     private long stepsTaken;
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
+    private ReleasedGradientHook releasedGradientHook;
 
-    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed) {
+    private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
+                         Set<Integer> trainableLayers) {
         this.net = net;
         this.config = config;
-        this.engine = PerExampleEngine.of(net);
+        this.engine = trainableLayers == null ? PerExampleEngine.of(net) : PerExampleEngine.of(net, trainableLayers);
         this.trainsAll = engine.trainsAllParameters();
         checkData(net, data);
         this.sampler = Samplers.create(config, data);
@@ -107,7 +111,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         } else {
             this.budget = null;
         }
-        this.stepsTaken = ledger.nextStep(MECHANISM);
+        this.stepsTaken = ledger.nextStep(config.mechanism());
         if (!config.secure()) {
             notes.add("seeded mode: noise and sampling are reproducible and NOT cryptographically secure");
         }
@@ -123,7 +127,26 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config, null);
+        return new DpSgdTrainer(net, data, config, null, null);
+    }
+
+    /**
+     * As {@link #makePrivate(MultiLayerNetwork, DataSet, DpSgdConfig)}, but only the layers with the given
+     * indices are trained: per-example gradients, clipping norms and noise cover those layers' parameters
+     * alone, and every other layer receives an exactly zero gradient. Whether a zero gradient leaves a
+     * layer unchanged depends on its DL4J updater and regularization (momentum state, L1/L2, weight decay
+     * still act on it); {@code org.dpdl4j.dl4j.finetune} builds networks where it does.
+     *
+     * @throws org.dpdl4j.core.engine.UnsupportedModelException for an index that is out of range, frozen or
+     *     has no parameters
+     */
+    public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config,
+                                           Set<Integer> trainableLayers) {
+        Objects.requireNonNull(trainableLayers, "trainable layers");
+        if (trainableLayers.isEmpty()) {
+            throw new IllegalArgumentException("no layer to train: name at least one layer with parameters");
+        }
+        return new DpSgdTrainer(net, data, config, null, Set.copyOf(trainableLayers));
     }
 
     /**
@@ -142,7 +165,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         }
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
         MultiLayerNetwork net = Checkpoint.readNetwork(checkpointDir);
-        return new DpSgdTrainer(net, data, withLedger, state);
+        return new DpSgdTrainer(net, data, withLedger, state, null);
     }
 
     /**
@@ -153,6 +176,21 @@ public final class DpSgdTrainer implements AutoCloseable {
     public void checkpoint(Path dir) {
         Checkpoint.write(dir, net, new Checkpoint.State(stepsTaken, sigma, sampler.state(), config.clipping().state(),
                 ledger.file().toAbsolutePath()));
+    }
+
+    /**
+     * Sets (or with null, removes) a hook that sees every step's released gradient: the noised clipped
+     * sum divided by the sampler's normaliser, before the DL4J updater turns it into an update. The hook
+     * may read it and change it in place (e.g. per-tensor learning-rate scales); both are post-processing
+     * of a released value and cost no privacy, provided the hook uses no private data of its own.
+     */
+    public void setReleasedGradientHook(ReleasedGradientHook hook) {
+        this.releasedGradientHook = hook;
+    }
+
+    /** Layer indices whose parameters this trainer trains (and noises). */
+    public Set<Integer> trainableLayers() {
+        return engine.trainableLayers();
     }
 
     /** The trained network. */
@@ -262,9 +300,9 @@ public final class DpSgdTrainer implements AutoCloseable {
         long step = stepsTaken;
         Future<?> record = recorder().submit(() -> {
             if (budget != null) {
-                budget.spend(MECHANISM, event, step, 1);
+                budget.spend(config.mechanism(), event, step, 1);
             } else {
-                ledger.append(MECHANISM, event, step, 1);
+                ledger.append(config.mechanism(), event, step, 1);
             }
             return null;
         });
@@ -289,6 +327,9 @@ public final class DpSgdTrainer implements AutoCloseable {
             noise.addTo(flat, sigma * config.clipping().sensitivity(), engine.trainableMask());
         }
         flat.divi(sampler.normalizer());
+        if (releasedGradientHook != null) {
+            releasedGradientHook.accept(flat, sigma * config.clipping().sensitivity() / sampler.normalizer(), step);
+        }
         applyUpdate(flat);
         config.clipping().afterStep(norms, noise, sampler.normalizer());
         stepsTaken++;
