@@ -87,7 +87,10 @@ public final class LayerSelection {
         return new LayerSelection(Kind.FIRST_BLOCK, new int[0], List.of(), List.of());
     }
 
-    /** The middle automatic block below the output layer (for b such blocks, block number (b−1)/2, 0-based). */
+    /**
+     * The middle automatic block below the output layer: for b such blocks, block number ⌊b/2⌋ (0-based), so
+     * the second of 3, and with an even count the upper of the two central ones (the second of 2).
+     */
     public static LayerSelection middleBlock() {
         return new LayerSelection(Kind.MIDDLE_BLOCK, new int[0], List.of(), List.of());
     }
@@ -166,7 +169,7 @@ public final class LayerSelection {
             case MIDDLE_BLOCK -> {
                 List<List<Integer>> b = blocks(net);
                 List<List<Integer>> below = b.size() > 1 ? b.subList(0, b.size() - 1) : b;
-                out.addAll(below.get((below.size() - 1) / 2));
+                out.addAll(below.get(below.size() / 2));
             }
             case LAST_LAYER -> out.add(n - 1);
             case UNION -> {
