@@ -185,15 +185,16 @@ public final class AutoRgn {
     }
 
     /**
-     * The hook a DP-SGD phase installs: scales each trained tensor's slice of the released gradient by its
-     * current multiplier. Built per phase network.
+     * The hook a DP-SGD phase installs ({@link org.dpdl4j.core.training.DpSgdTrainer#setReleasedGradientHook}):
+     * scales each trained tensor's slice of the released gradient by its current multiplier. Built per phase
+     * network; usable in a custom training loop too (with noise std 0 for an exact gradient).
      */
-    Scaler scaler(MultiLayerNetwork net, ParameterTensors trained) {
+    public Scaler scaler(MultiLayerNetwork net, ParameterTensors trained) {
         return new Scaler(net, trained);
     }
 
     /** Applies (and, in the noisy mode, re-estimates) the multipliers. */
-    final class Scaler implements ReleasedGradientHook {
+    public final class Scaler implements ReleasedGradientHook {
         private final MultiLayerNetwork net;
         private final ParameterTensors trained;
         private final List<ParameterTensors.Tensor> tensors;
@@ -237,7 +238,7 @@ public final class AutoRgn {
         }
 
         /** The current multiplier of each tensor, by name ("layer/key"). */
-        Map<String, Double> scales() {
+        public Map<String, Double> scales() {
             Map<String, Double> m = new LinkedHashMap<>();
             for (int i = 0; i < tensors.size(); i++) {
                 m.put(tensors.get(i).name(), scales[i]);
