@@ -61,6 +61,25 @@ class TrainableLayerSetTest {
     }
 
     @Test
+    void trainsAboveALayerFrozenByTransferLearning() {
+        // TransferLearning's FrozenLayer leaves its inner layer without a gradient view; the engine must not need one.
+        MultiLayerNetwork net = new org.deeplearning4j.nn.transferlearning.TransferLearning.Builder(
+                DpSgdTrainerTest.mlp(new Sgd(0.1), 6, 5)).setFeatureExtractor(0).build();
+        DataSet data = DpSgdTrainerTest.data(40, 6, 1);
+        long firstLayer = net.getLayer(0).numParams();
+        INDArray before = net.params().dup().reshape(net.numParams());
+        DpSgdConfig cfg = DpSgdConfig.builder().clipNorm(1.0).noiseMultiplier(1.0).delta(1e-5).batchSize(10).seed(4)
+                .ledger(dir.resolve("tl.jsonl")).build();
+        try (DpSgdTrainer t = DpSgdTrainer.makePrivate(net, data, cfg)) {
+            assertEquals(Set.of(1), t.trainableLayers());
+            t.step();
+            t.step();
+        }
+        INDArray after = net.params().reshape(net.numParams());
+        assertEquals(before.get(NDArrayIndex.interval(0, firstLayer)), after.get(NDArrayIndex.interval(0, firstLayer)));
+    }
+
+    @Test
     void refusesAnEmptyOrInvalidLayerSet() {
         MultiLayerNetwork net = DpSgdTrainerTest.mlp(new Sgd(0.1), 6, 5);
         DataSet data = DpSgdTrainerTest.data(40, 6, 1);

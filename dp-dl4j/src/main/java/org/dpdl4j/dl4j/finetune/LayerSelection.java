@@ -41,7 +41,7 @@ public final class LayerSelection {
         this.parts = parts;
     }
 
-    /** Every layer with parameters (full fine-tuning). */
+    /** Every layer with parameters (full fine-tuning), except layers already frozen with DL4J's own wrappers. */
     public static LayerSelection all() {
         return new LayerSelection(Kind.ALL, new int[0], List.of(), List.of());
     }
@@ -145,7 +145,9 @@ public final class LayerSelection {
         switch (kind) {
             case ALL -> {
                 for (int i = 0; i < n; i++) {
-                    out.add(i);
+                    if (!dl4jFrozen(net.getLayer(i))) {
+                        out.add(i);
+                    }
                 }
             }
             case INDICES -> {
@@ -202,6 +204,12 @@ public final class LayerSelection {
             frozen.add(List.copyOf(b));
         }
         return List.copyOf(frozen);
+    }
+
+    /** A layer wrapped in DL4J's own FrozenLayer / FrozenLayerWithBackprop: never trained. */
+    static boolean dl4jFrozen(Layer layer) {
+        return layer instanceof org.deeplearning4j.nn.layers.FrozenLayer
+                || layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
     }
 
     private static void checkIndex(MultiLayerNetwork net, int i) {

@@ -118,6 +118,19 @@ class FrozenParametersAcrossStrategiesTest {
     }
 
     @Test
+    void layersFrozenByDl4jItselfStayFrozenUnderFullFineTuning() {
+        // TransferLearning wraps layer 0 in DL4J's FrozenLayer; its inner L1/weight decay must not move it either.
+        MultiLayerNetwork net = new org.deeplearning4j.nn.transferlearning.TransferLearning.Builder(
+                TestNets.regularizedCnn(8, DataType.FLOAT)).setFeatureExtractor(0).build();
+        FrozenSnapshot layer0 = FrozenSnapshot.of(net, List.of(0));
+        FineTuneResult r = FineTuner.of(Strategies.fullFineTuning(template()).delta(1e-5).build()).withSeed(2)
+                .withLedger(dir.resolve("dl4j-frozen.jsonl")).run(net, TestNets.data(N, 3, DataType.FLOAT));
+        assertEquals(List.of(2, 3), r.phases().get(0).trainedLayers());
+        assertEquals(List.of(), layer0.changedTensors(net));
+        assertEquals(layer0.size(), r.phases().get(0).frozenParametersChecked());
+    }
+
+    @Test
     void theRunnerReportsScalesAndTheCallersNetworkConfigurationIsUnchanged() {
         MultiLayerNetwork net = TestNets.regularizedCnn(3, DataType.FLOAT);
         String before = net.getLayerWiseConfigurations().toJson();
