@@ -82,7 +82,7 @@ class AutoRgnTest {
     void correctionHoldsOnTheGradientsTheTrainerReleases() {
         // Full batch and a zero learning rate: the clipped sum is the same at every step, only the noise changes.
         MultiLayerNetwork net = TestNets.regularizedCnn(21, DataType.DOUBLE);
-        DataSet data = TestNets.data(200, 22, DataType.DOUBLE);
+        DataSet data = TestNets.data(120, 22, DataType.DOUBLE);
         Set<Integer> trained = Set.of(0, 2, 3);
         MultiLayerNetwork work = PhaseNetworks.forPhase(net, trained, new Sgd(0.0));
         ParameterTensors tensors = ParameterTensors.of(work, trained);
@@ -99,7 +99,7 @@ class AutoRgnTest {
             t.step();
         }
         double sigma = 3.0;
-        int steps = 160;
+        int steps = 120;
         double[] sum = new double[k];
         double[] raw = new double[k];
         double[] stdSeen = new double[1];
@@ -117,7 +117,7 @@ class AutoRgnTest {
                 t.step();
             }
         }
-        double s = sigma * c / 200;
+        double s = sigma * c / 120;
         assertEquals(s, stdSeen[0], 1e-15, "the hook is told the noise std sigma*C/n");
         int biasedVisibly = 0;
         for (int i = 0; i < k; i++) {

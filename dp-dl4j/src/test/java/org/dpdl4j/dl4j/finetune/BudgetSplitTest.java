@@ -49,7 +49,7 @@ class BudgetSplitTest {
     void randomSplitsNeverExceedTheTotal() {
         Random rng = new Random(20240611);
         PrivacyAccountant pld = PldAccountant.withDefaults();
-        for (int trial = 0; trial < 5; trial++) {
+        for (int trial = 0; trial < 4; trial++) {
             double eps = new double[] {0.5, 1, 3, 8}[rng.nextInt(4)];
             double delta = rng.nextBoolean() ? 1e-5 : 1e-6;
             int k = 1 + rng.nextInt(3);
