@@ -121,6 +121,9 @@ public final class ShiftBenchmark implements Callable<Integer> {
     @Option(names = "--force", description = "Rerun cells already in results.jsonl.")
     boolean force;
 
+    @Option(names = "--table-only", description = "Print the table of the cells already in results.jsonl (for these settings) and run nothing.")
+    boolean tableOnly;
+
     /** One cell of the table. */
     public record Cell(String shift, String strategy, String epsilon, double accuracy, double epsilonSpent,
                        String sigmas, long frozenChecked, double seconds) {
@@ -194,6 +197,11 @@ public final class ShiftBenchmark implements Callable<Integer> {
         List<Double> epsList = epsilons == null ? List.of(1.0, 3.0, 8.0) : epsilons;
         String key = settingsKey();
         Map<String, Cell> done = readResults(key);
+        if (tableOnly) {
+            String table = table(new ArrayList<>(done.values()), epsList);
+            System.out.println(table);
+            return new ArrayList<>(done.values());
+        }
 
         FashionMnist.Split split = FashionMnist.train().split(sourceSize(), seed);
         FashionMnist source = split.validation();
@@ -397,8 +405,8 @@ public final class ShiftBenchmark implements Callable<Integer> {
             String a = args.get(i);
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             boolean takesValue = !a.contains("=") && i + 1 < args.size() && a.startsWith("--") && !List.of("--quick",
-                    "--no-reference", "--force", "--source-only").contains(a);
-            if (List.of("--shifts", "--strategies", "--force", "--out", "--source-only").contains(name)) {
+                    "--no-reference", "--force", "--source-only", "--table-only").contains(a);
+            if (List.of("--shifts", "--strategies", "--force", "--out", "--source-only", "--table-only").contains(name)) {
                 if (takesValue) {
                     i++;
                 }
