@@ -121,6 +121,9 @@ public final class ShiftBenchmark implements Callable<Integer> {
     @Option(names = "--force", description = "Rerun cells already in results.jsonl.")
     boolean force;
 
+    @Option(names = "--repeat-tag", description = "Label of a repeated run (e.g. rep2): its cells are kept apart from the untagged ones.")
+    String repeatTag;
+
     @Option(names = "--table-only", description = "Print the table of the cells already in results.jsonl (for these settings) and run nothing.")
     boolean tableOnly;
 
@@ -168,7 +171,7 @@ public final class ShiftBenchmark implements Callable<Integer> {
     String settingsKey() {
         return String.format(Locale.ROOT, "src%d-pre%d-tgt%d-test%d-b%s-T%d-C%s-lr%s-m%s-probe%d-delta%s-seed%d", sourceSize(),
                 pretrainEpochs(), targetSize(), testSize(), batch(), settings().steps(), clip, lr, momentum, probeSteps(),
-                delta, seed);
+                delta, seed) + (repeatTag == null ? "" : "-" + repeatTag);
     }
 
     static DataSet standardised(FashionMnist data) {
