@@ -232,7 +232,8 @@ public final class ShiftBenchmark implements Callable<Integer> {
                         long t0 = System.nanoTime();
                         MultiLayerNetwork net = sourceModel.clone();
                         Schedule schedule = strategy.schedule(settings, eps);
-                        Path ledger = out.resolve("ledgers").resolve(shift.id() + "-" + strategy.id() + "-eps" + epsText + ".jsonl");
+                        Path ledger = out.resolve("ledgers").resolve((repeatTag == null ? "" : repeatTag + "-")
+                                + shift.id() + "-" + strategy.id() + "-eps" + epsText + ".jsonl");
                         Files.deleteIfExists(ledger);
                         FineTuneResult r = FineTuner.of(schedule).withLedger(ledger)
                                 .withProgress(line -> log("%s/%s: %s", shift.id(), epsText, line)).run(net, targetTrain);
