@@ -18,8 +18,11 @@ final class ParamViews {
     ParamViews(Layer layer) {
         this.layer = layer;
         this.params = layer.paramTable();
-        this.gradients = layer.conf().getLayer().initializer()
-                .getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
+        // The inner layer of a DL4J FrozenLayer has no gradient view (TransferLearning.setFeatureExtractor): it is
+        // never trained, so it needs none.
+        INDArray view = layer.getGradientsViewArray();
+        this.gradients = view == null ? Map.of()
+                : layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), view);
         this.numParams = layer.numParams();
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ExecutionException;
@@ -77,16 +78,18 @@ public final class DpSgdTrainer implements AutoCloseable {
     private long stepsTaken;
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
+    private ReleasedGradientHook releasedGradientHook;
 
     private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
-                         PrivacyBudget shared, ReleaseRule release) {
+                         PrivacyBudget shared, ReleaseRule release,
+                         Set<Integer> trainableLayers) {
         if (shared != null) {
             checkSharedBudget(config, shared);
         }
         this.net = net;
         this.config = config;
         this.release = java.util.Objects.requireNonNull(release, "release rule");
-        this.engine = PerExampleEngine.of(net);
+        this.engine = trainableLayers == null ? PerExampleEngine.of(net) : PerExampleEngine.of(net, trainableLayers);
         this.trainsAll = engine.trainsAllParameters();
         TrainingInputs.checkShapes(net, data);
         this.sampler = Samplers.create(config, data);
@@ -153,7 +156,26 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid network, data or configuration, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config) {
-        return new DpSgdTrainer(net, data, config, null, null, ReleaseRule.STANDARD);
+        return new DpSgdTrainer(net, data, config, null, null, ReleaseRule.STANDARD, null);
+    }
+
+    /**
+     * As {@link #makePrivate(MultiLayerNetwork, DataSet, DpSgdConfig)}, but only the layers with the given
+     * indices are trained: per-example gradients, clipping norms and noise cover those layers' parameters
+     * alone, and every other layer receives an exactly zero gradient. Whether a zero gradient leaves a
+     * layer unchanged depends on its DL4J updater and regularization (momentum state, L1/L2, weight decay
+     * still act on it); {@code org.dpdl4j.dl4j.finetune} builds networks where it does.
+     *
+     * @throws org.dpdl4j.core.engine.UnsupportedModelException for an index that is out of range, frozen or
+     *     has no parameters
+     */
+    public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config,
+                                           Set<Integer> trainableLayers) {
+        Objects.requireNonNull(trainableLayers, "trainable layers");
+        if (trainableLayers.isEmpty()) {
+            throw new IllegalArgumentException("no layer to train: name at least one layer with parameters");
+        }
+        return new DpSgdTrainer(net, data, config, null, null, ReleaseRule.STANDARD, Set.copyOf(trainableLayers));
     }
 
     /**
@@ -169,7 +191,7 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws IllegalArgumentException if the configuration conflicts with the budget, saying what to change
      */
     public static DpSgdTrainer makePrivate(MultiLayerNetwork net, DataSet data, DpSgdConfig config, PrivacyBudget budget) {
-        return new DpSgdTrainer(net, data, config, null, java.util.Objects.requireNonNull(budget, "budget"), ReleaseRule.STANDARD);
+        return new DpSgdTrainer(net, data, config, null, java.util.Objects.requireNonNull(budget, "budget"), ReleaseRule.STANDARD, null);
     }
 
     private static void checkSharedBudget(DpSgdConfig config, PrivacyBudget shared) {
@@ -234,7 +256,7 @@ public final class DpSgdTrainer implements AutoCloseable {
      * tests in this package that check that audits catch deliberately broken variants.
      */
     static DpSgdTrainer makeWithReleaseRule(MultiLayerNetwork net, DataSet data, DpSgdConfig config, ReleaseRule release) {
-        return new DpSgdTrainer(net, data, config, null, null, release);
+        return new DpSgdTrainer(net, data, config, null, null, release, null);
     }
 
     /**
@@ -264,7 +286,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         DpSgdConfig withLedger = config.ledgerPath() != null ? config : config.withLedger(state.ledger());
         MultiLayerNetwork net = Checkpoint.readNetwork(dir);
         String torn = discardInterruptedAppend(withLedger.ledgerPath());
-        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state, null, ReleaseRule.STANDARD);
+        DpSgdTrainer trainer = new DpSgdTrainer(net, data, withLedger, state, null, ReleaseRule.STANDARD, null);
         if (!dir.equals(checkpointDir)) {
             trainer.notes.add("the checkpoint " + checkpointDir + " was being replaced when the run stopped; resumed from "
                     + "the previous one, " + dir);
@@ -306,6 +328,21 @@ public final class DpSgdTrainer implements AutoCloseable {
     public void checkpoint(Path dir) {
         Checkpoint.write(dir, net, new Checkpoint.State(stepsTaken, sigma, sampler.state(), config.clipping().state(),
                 ledger.file().toAbsolutePath()));
+    }
+
+    /**
+     * Sets (or with null, removes) a hook that sees every step's released gradient: the noised clipped
+     * sum divided by the sampler's normaliser, before the DL4J updater turns it into an update. The hook
+     * may read it and change it in place (e.g. per-tensor learning-rate scales); both are post-processing
+     * of a released value and cost no privacy, provided the hook uses no private data of its own.
+     */
+    public void setReleasedGradientHook(ReleasedGradientHook hook) {
+        this.releasedGradientHook = hook;
+    }
+
+    /** Layer indices whose parameters this trainer trains (and noises). */
+    public Set<Integer> trainableLayers() {
+        return engine.trainableLayers();
     }
 
     /** The trained network. */
@@ -435,6 +472,9 @@ public final class DpSgdTrainer implements AutoCloseable {
         ReleaseRule.NoiseStep noiseStep = trainsAll ? noise::addTo
                 : (target, std) -> noise.addTo(target, std, engine.trainableMask());
         release.release(flat, noiseStep, sigma * config.clipping().sensitivity(), sampler.normalizer(), batchSize);
+        if (releasedGradientHook != null) {
+            releasedGradientHook.accept(flat, sigma * config.clipping().sensitivity() / sampler.normalizer(), step);
+        }
         applyUpdate(flat);
         config.clipping().afterStep(norms, noise, sampler.normalizer());
         stepsTaken++;

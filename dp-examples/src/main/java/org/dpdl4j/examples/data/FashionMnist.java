@@ -231,6 +231,43 @@ public final class FashionMnist {
         return validation;
     }
 
+    /** Changes one image in place: {@code pixels} holds its 784 values in [0, 1], {@code index} is its position. */
+    @FunctionalInterface
+    public interface ImageTransform {
+        void apply(float[] pixels, int index);
+    }
+
+    /**
+     * A copy with every image changed by {@code transform} (given a fresh copy of each image and its index, so that a
+     * deterministic transform gives the same set every time); labels unchanged. The name gets {@code "/" + tag}.
+     */
+    public FashionMnist transformed(String tag, ImageTransform transform) {
+        float[] p = pixels.clone();
+        float[] image = new float[PIXELS];
+        for (int i = 0; i < size(); i++) {
+            System.arraycopy(p, i * PIXELS, image, 0, PIXELS);
+            transform.apply(image, i);
+            System.arraycopy(image, 0, p, i * PIXELS, PIXELS);
+        }
+        return new FashionMnist(name + "/" + tag, p, labels.clone());
+    }
+
+    /**
+     * A copy with every label mapped by {@code map} (which must return a class in 0..9); images unchanged.
+     *
+     * @throws IllegalArgumentException if the map leaves 0..9
+     */
+    public FashionMnist relabeled(String tag, java.util.function.IntUnaryOperator map) {
+        int[] l = new int[labels.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = map.applyAsInt(labels[i]);
+            if (l[i] < 0 || l[i] >= CLASSES) {
+                throw new IllegalArgumentException("label map sends " + labels[i] + " to " + l[i] + ", outside 0..9");
+            }
+        }
+        return new FashionMnist(name + "/" + tag, pixels.clone(), l);
+    }
+
     private FashionMnist select(int[] indices, String newName) {
         float[] p = new float[indices.length * PIXELS];
         int[] l = new int[indices.length];
