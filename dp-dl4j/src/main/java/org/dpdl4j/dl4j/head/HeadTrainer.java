@@ -204,8 +204,10 @@ public final class HeadTrainer {
                 head.accumulateClippedSum(batch.features(), batch.labels(), null, config.clipNorm(), sumW, sumB);
                 // The batch is a fresh copy of its rows (b·d values): free it now, or these off-heap copies
                 // accumulate until a Java GC happens to run (tens of GB for large feature matrices).
-                PrivateLinearHead.release(batch.features());
-                PrivateLinearHead.release(batch.labels());
+                if (batch.features() != dataset.features()) {
+                    PrivateLinearHead.release(batch.features());
+                    PrivateLinearHead.release(batch.labels());
+                }
             }
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(divisor), sumB == null ? null : sumB.divi(divisor),
