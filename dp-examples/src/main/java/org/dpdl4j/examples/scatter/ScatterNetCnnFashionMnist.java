@@ -119,10 +119,11 @@ public final class ScatterNetCnnFashionMnist implements Callable<Integer> {
         ScatteringTransform st = ScatterNetFeatures.transform(threads);
         ScatterNetFeatures.Timing[] timing = {new ScatterNetFeatures.Timing(0, 0)};
         FeaturePipeline gn = FeaturePipeline.of(new GroupNormalize(st.channels(), ScatterNetFeatures.GROUPS));
-        DataSet trainSet = new DataSet(ScatterNetFeatures.apply(gn, ScatterNetFeatures.scatter(st, train, cache, timing)),
-                train.oneHotLabels());
-        DataSet evalSet = new DataSet(ScatterNetFeatures.apply(gn, ScatterNetFeatures.scatter(st, eval, cache, timing)),
-                eval.oneHotLabels());
+        INDArray trainS = ScatterNetFeatures.scatter(st, train, cache, timing);
+        INDArray evalS = ScatterNetFeatures.scatter(st, eval, cache, timing);
+        DataSet trainSet = new DataSet(ScatterNetFeatures.apply(gn, trainS), train.oneHotLabels());
+        DataSet evalSet = new DataSet(ScatterNetFeatures.apply(gn, evalS), eval.oneHotLabels());
+        ScatterNetFeatures.release(trainS, evalS);
 
         MultiLayerNetwork net = ReferenceModels.scatterNetCnn(seed, new Nesterovs(lr, momentum), DataType.FLOAT);
         DpSgdConfig.Builder cfg = DpSgdConfig.builder().clipNorm(clip).delta(delta).epochs(epochs).batchSize(batch)

@@ -90,6 +90,19 @@ final class ScatterNetFeatures {
         return out;
     }
 
+    /**
+     * Frees the raw feature matrices once normalised (each is a few hundred MB off-heap, which the Java GC
+     * would only reclaim when it happens to run) and asks for a collection of the extraction's temporaries.
+     */
+    static void release(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+        System.gc();
+    }
+
     /** ε by the classic RDP conversion ε = min_α r(α) + log(1/δ)/(α − 1), with the order reached. */
     static EpsilonResult classicRdp(DpEvent event, double delta) {
         RdpAccountant rdp = RdpAccountant.withDefaultOrders();

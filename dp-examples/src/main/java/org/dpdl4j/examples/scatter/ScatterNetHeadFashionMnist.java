@@ -146,9 +146,8 @@ public final class ScatterNetHeadFashionMnist implements Callable<Integer> {
                 : FeaturePipeline.identity();
         System.err.println("post-processing: " + pipeline.describe().replace('\n', ';') + "; costs " + pipeline.costs());
         INDArray trainX = ScatterNetFeatures.apply(pipeline, trainS);
-        trainS = null;
         INDArray evalX = ScatterNetFeatures.apply(pipeline, evalS);
-        evalS = null;
+        ScatterNetFeatures.release(trainS, evalS);
 
         long steps = Math.max(1, Math.round(epochs * train.size() / batch));
         HeadConfig.Builder cfg = HeadConfig.builder().mode(HeadMode.POISSON).expectedBatchSize(batch).steps(steps)
