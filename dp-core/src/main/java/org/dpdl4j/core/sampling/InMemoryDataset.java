@@ -155,9 +155,17 @@ public final class InMemoryDataset {
         for (int i = 0; i < b; i++) {
             rows[i] = (int) indices[i];
         }
-        INDArray f = Nd4j.pullRows(featureRows, 1, rows).reshape('c', withRows(features.shape(), b));
-        INDArray l = Nd4j.pullRows(labelRows, 1, rows).reshape('c', withRows(labels.shape(), b));
+        INDArray f = shaped(Nd4j.pullRows(featureRows, 1, rows), withRows(features.shape(), b));
+        INDArray l = shaped(Nd4j.pullRows(labelRows, 1, rows), withRows(labels.shape(), b));
         return new Batch(f, l, b, indices);
+    }
+
+    /**
+     * The gathered rows in the record shape. Reshaping only when needed keeps a matrix batch an array that
+     * owns its buffer (not a view), so a caller can free it right after the step ({@code INDArray.close()}).
+     */
+    private static INDArray shaped(INDArray rows, long[] shape) {
+        return Arrays.equals(rows.shape(), shape) ? rows : rows.reshape('c', shape);
     }
 
     /** Every record, in order, sharing this dataset's arrays. */

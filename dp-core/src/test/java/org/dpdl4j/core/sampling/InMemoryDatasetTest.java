@@ -60,6 +60,18 @@ class InMemoryDatasetTest {
     }
 
     @Test
+    void aGatheredMatrixBatchOwnsItsBufferSoItCanBeFreedAfterTheStep() {
+        InMemoryDataset data = InMemoryDataset.of(Nd4j.rand(DataType.FLOAT, 20, 6), Nd4j.eye(20).castTo(DataType.FLOAT));
+        Batch b = data.gather(new long[] {3, 9, 1});
+        assertTrue(b.features().closeable(), "fresh copy, not a view");
+        assertTrue(b.labels().closeable());
+        INDArray row9 = data.features().getRow(9).dup();
+        assertEquals(row9, b.features().getRow(1));
+        b.features().close();
+        assertEquals(row9, data.features().getRow(9), "the dataset is untouched");
+    }
+
+    @Test
     void gatherWorksForRankTwoAndRankOneAndFortranOrder() {
         INDArray features = Nd4j.create(DataType.DOUBLE, new long[] {6, 3}, 'f');
         for (int i = 0; i < 6; i++) {

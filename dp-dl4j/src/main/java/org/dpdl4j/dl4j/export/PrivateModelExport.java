@@ -20,6 +20,7 @@ import org.dpdl4j.dl4j.head.PrivateLinearHead;
 import org.dpdl4j.dl4j.postprocess.AffineStep;
 import org.dpdl4j.dl4j.postprocess.FeaturePipeline;
 import org.dpdl4j.dl4j.postprocess.FeatureStep;
+import org.dpdl4j.dl4j.postprocess.GroupNormalize;
 import org.dpdl4j.dl4j.postprocess.L2Normalize;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -68,6 +69,10 @@ public final class PrivateModelExport {
         AffineStep run = null;
         Double runNorm = null;
         for (FeatureStep s : pipeline.steps()) {
+            if (s instanceof GroupNormalize) {
+                throw new IllegalArgumentException("group normalisation has no DL4J export yet; export the head and "
+                        + "apply the pipeline with FeaturePipeline.apply before it");
+            }
             if (s instanceof L2Normalize n) {
                 if (run != null) {
                     segments.add(new Segment(runNorm, run));

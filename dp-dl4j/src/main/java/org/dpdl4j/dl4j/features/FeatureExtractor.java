@@ -21,9 +21,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Runs a frozen network up to one layer (a {@link MultiLayerNetwork} layer index) or vertex (a
  * {@link ComputationGraph} vertex name) and returns that layer's activations as feature rows
- * [n, d], flattening convolutional activations. Always in inference mode: dropout is off and BatchNorm
- * uses its stored statistics, which are never updated. Batched, with a progress line at most every
- * two seconds.
+ * [n, d], flattening convolutional activations; or runs a fixed non-network map
+ * ({@link #of(FrozenFeatureMap)}, e.g. the wavelet scattering transform). Networks always run in
+ * inference mode: dropout is off and BatchNorm uses its stored statistics, which are never updated.
+ * Batched, with a progress line at most every two seconds.
  *
  * <p>Privacy assumption: the network's parameters must not depend on the private data (pretrained on
  * public data), or the features themselves leak it outside the accounting. Extraction is then a fixed
@@ -104,6 +105,17 @@ public final class FeatureExtractor {
         UnaryOperator<INDArray> f = x -> graph.feedForward(x, false).get(vertexName);
         return new FeatureExtractor(f, "vertex '" + vertexName + "'", checksum(graph.params()) + "/vertex:" + vertexName,
                 256, line -> { });
+    }
+
+    /**
+     * Features = the output of a fixed, non-network feature map such as
+     * {@link org.dpdl4j.dl4j.scattering.ScatteringTransform}. Batching, progress and caching work as for a
+     * network; the cache key is the map's {@link FrozenFeatureMap#fingerprint()}.
+     */
+    public static FeatureExtractor of(FrozenFeatureMap map) {
+        Objects.requireNonNull(map, "map");
+        UnaryOperator<INDArray> f = map::apply;
+        return new FeatureExtractor(f, map.description(), map.fingerprint(), 256, line -> { });
     }
 
     /** The same extractor with another batch size (rows per forward pass). */

@@ -215,6 +215,14 @@ public final class HeadTrainer {
                 Inputs.checkFeatures(rows.features(), "features (step " + t + ")");
                 Inputs.checkOneHot(rows.labels(), rows.features().size(0), data.classes());
                 head.accumulateClippedSum(rows.features(), rows.labels(), null, config.clipNorm(), sumW, sumB, null);
+                // rows(...) gathers a fresh copy of the sampled rows (b·d values): free it now, or these off-heap
+                // copies accumulate until a Java GC happens to run (tens of GB for large feature matrices).
+                if (!rows.features().isView()) {
+                    PrivateLinearHead.release(rows.features());
+                }
+                if (!rows.labels().isView()) {
+                    PrivateLinearHead.release(rows.labels());
+                }
             }
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(divisor), sumB == null ? null : sumB.divi(divisor),

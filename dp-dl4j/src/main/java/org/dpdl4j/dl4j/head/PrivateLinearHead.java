@@ -141,6 +141,13 @@ public final class PrivateLinearHead {
         return x.dataType() == dataType() ? x : x.castTo(dataType());
     }
 
+    /** Frees an array's off-heap buffer now if it owns it (not a view, not in a workspace). */
+    static void release(INDArray a) {
+        if (a != null && a.closeable()) {
+            a.close();
+        }
+    }
+
     /** Logits x·W + b, [n, k]. */
     public INDArray logits(INDArray x) {
         INDArray z = input(x).mmul(weights);
@@ -186,7 +193,11 @@ public final class PrivateLinearHead {
     /** ‖[x_i, 1]‖ (without the 1 when there is no bias) per row, [n, 1]: fixed across steps, computed once. */
     INDArray inputNorms(INDArray x) {
         INDArray xi = input(x);
-        INDArray sq = xi.mul(xi).sum(true, 1);
+        INDArray squares = xi.mul(xi);
+        INDArray sq = squares.sum(true, 1);
+        // A batch-sized temporary on every Poisson step: release it now rather than when the GC gets to it
+        // (off-heap memory does not press the Java heap, so thousands of them can pile up).
+        release(squares);
         return Transforms.sqrt(bias == null ? sq : sq.addi(1.0), false);
     }
 

@@ -47,6 +47,22 @@ class PrivateModelExportTest {
     Path dir;
 
     @Test
+    void groupNormalisationIsRefusedWithAClearMessageRatherThanMisExported() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).list()
+                .layer(new DenseLayer.Builder().nOut(12).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(6)).build();
+        MultiLayerNetwork backbone = new MultiLayerNetwork(conf);
+        backbone.init();
+        org.dpdl4j.dl4j.postprocess.FeaturePipeline p = org.dpdl4j.dl4j.postprocess.FeaturePipeline.of(
+                new org.dpdl4j.dl4j.postprocess.GroupNormalize(4, 2));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PrivateModelExport.toNetwork(backbone, 0, p,
+                        org.dpdl4j.dl4j.head.PrivateLinearHead.zeros(12, 3, true, DataType.FLOAT)));
+        assertTrue(e.getMessage().contains("group normalisation"), e.getMessage());
+    }
+
+    @Test
     void exportedNetworkPredictsOnRawInputLikeThePipelineAndSurvivesModelSerializer() throws Exception {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
                 .updater(new Adam(1e-2)).list()

@@ -117,6 +117,38 @@ public final class ReferenceModels {
                 .build();
     }
 
+    /** Channels of the ScatterNet input of {@link #scatterNetCnn}: J = 2, L = 8, order 2. */
+    public static final int SCATTER_CHANNELS = 81;
+    /** Side of the ScatterNet input of {@link #scatterNetCnn} (7×7 for 28×28 images). */
+    public static final int SCATTER_SIDE = 7;
+
+    /**
+     * The small CNN that Tramèr and Boneh (ICLR 2021) train on (group-normalised) ScatterNet features of
+     * Fashion-MNIST, initialised. Input: rows of 81·7·7 values, channel-major. Layer outputs (C x H x W):
+     * conv 3x3/2 pad 1 to 16x4x4, conv 3x3/1 pad 1 to 32x4x4, dense 32, softmax 10; tanh throughout,
+     * 33,066 parameters. No normalisation layer: the per-example GroupNorm is applied to the features first.
+     */
+    public static MultiLayerNetwork scatterNetCnn(long seed, IUpdater updater, DataType dataType) {
+        return init(scatterNetCnnConfiguration(seed, updater, dataType));
+    }
+
+    /** Configuration of {@link #scatterNetCnn}. */
+    public static MultiLayerConfiguration scatterNetCnnConfiguration(long seed, IUpdater updater, DataType dataType) {
+        return base(seed, updater, dataType)
+                .weightInit(WeightInit.XAVIER)
+                .convolutionMode(ConvolutionMode.Truncate)
+                .list()
+                .layer(new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(16)
+                        .activation(Activation.TANH).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).stride(1, 1).padding(1, 1).nOut(32)
+                        .activation(Activation.TANH).build())
+                .layer(new DenseLayer.Builder().nOut(32).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(SCATTER_SIDE, SCATTER_SIDE, SCATTER_CHANNELS))
+                .build();
+    }
+
     private static NeuralNetConfiguration.Builder base(long seed, IUpdater updater, DataType dataType) {
         Objects.requireNonNull(updater, "updater");
         Objects.requireNonNull(dataType, "dataType");

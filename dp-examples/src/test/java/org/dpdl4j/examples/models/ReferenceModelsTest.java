@@ -46,6 +46,19 @@ class ReferenceModelsTest {
     }
 
     @Test
+    void scatterNetCnnHasThePublishedLayerShapes() {
+        MultiLayerNetwork net = ReferenceModels.scatterNetCnn(1, new Sgd(0.1), DataType.FLOAT);
+        assertEquals(81 * 9 * 16 + 16 + 16 * 9 * 32 + 32 + 512 * 32 + 32 + 32 * 10 + 10, net.numParams());
+        assertEquals(33_066, net.numParams());
+        List<INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 3, 81 * 49), false);
+        long[][] expected = {{3, 3969}, {3, 16, 4, 4}, {3, 32, 4, 4}, {3, 32}, {3, 10}};
+        assertEquals(expected.length, acts.size());
+        for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i], acts.get(i).shape(), "activation " + i);
+        }
+    }
+
+    @Test
     void cnnAcceptsFlatRowsAndImagesAlike() {
         MultiLayerNetwork net = ReferenceModels.tramerBonehCnn(2, new Sgd(0.1));
         INDArray flat = Nd4j.rand(DataType.FLOAT, 4, 784);
