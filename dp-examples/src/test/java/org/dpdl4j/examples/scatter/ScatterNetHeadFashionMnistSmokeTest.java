@@ -36,6 +36,8 @@ class ScatterNetHeadFashionMnistSmokeTest {
         ex.cache = dir.resolve("cache");
         ex.ledger = dir.resolve("ledger.jsonl");
         ScatterNetHeadFashionMnist.Result r = ex.run();
+        System.out.printf("smoke: test accuracy %.4f, eps RDP %.4f / classic %.4f / PLD %.4f%n", r.accuracy(),
+                r.epsilonRdp(), r.epsilonRdpClassic(), r.epsilonPld());
         assertEquals(40, r.steps());
         assertEquals(4000, r.trainSize());
         assertEquals(1000, r.evalSize());
