@@ -191,6 +191,13 @@ public final class HeadTrainer {
         // dp-core's Poisson sampler draws which rows a step uses; it needs an in-memory dataset, so it gets one of
         // n placeholder rows and only the drawn indices are used. The rows themselves come from the source, which
         // may be an on-disk cache far larger than memory: each step reads about q·n rows, never the whole cache.
+        // Refuse bad rows before the first step is recorded: one pass over the source (as full batch does), so
+        // that a NaN feature or a broken label fails the run cleanly instead of after some steps were spent.
+        for (int c = 0; c < data.chunks(); c++) {
+            FeatureSource.Chunk chunk = data.chunk(c);
+            Inputs.checkFeatures(chunk.features(), "features (chunk " + c + ")");
+            Inputs.checkOneHot(chunk.labels(), chunk.features().size(0), data.classes());
+        }
         int n = (int) data.size();
         InMemoryDataset rowIds = InMemoryDataset.of(Nd4j.zeros(DataType.FLOAT, n, 1), Nd4j.zeros(DataType.FLOAT, n, 1));
         PoissonSampler sampler = config.seed() == null ? PoissonSampler.secure(rowIds, q)
