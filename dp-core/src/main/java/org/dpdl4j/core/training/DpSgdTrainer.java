@@ -79,6 +79,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     private boolean stoppedByBudget;
     private double lastLoss = Double.NaN;
     private ReleasedGradientHook releasedGradientHook;
+    private final boolean restrictedLayers;
 
     private DpSgdTrainer(MultiLayerNetwork net, DataSet data, DpSgdConfig config, Checkpoint.State resumed,
                          PrivacyBudget shared, ReleaseRule release,
@@ -90,6 +91,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         this.config = config;
         this.release = java.util.Objects.requireNonNull(release, "release rule");
         this.engine = trainableLayers == null ? PerExampleEngine.of(net) : PerExampleEngine.of(net, trainableLayers);
+        this.restrictedLayers = trainableLayers != null;
         this.trainsAll = engine.trainsAllParameters();
         TrainingInputs.checkShapes(net, data);
         this.sampler = Samplers.create(config, data);
@@ -326,6 +328,11 @@ public final class DpSgdTrainer implements AutoCloseable {
      * it stays the single record of spending.
      */
     public void checkpoint(Path dir) {
+        if (restrictedLayers) {
+            throw new UnsupportedOperationException("a trainer restricted to layers " + engine.trainableLayers()
+                    + " cannot be checkpointed yet: resume() would train every layer; run the phase to the end, or "
+                    + "split it into shorter phases of a schedule (org.dpdl4j.dl4j.finetune), each with its own ledger label");
+        }
         Checkpoint.write(dir, net, new Checkpoint.State(stepsTaken, sigma, sampler.state(), config.clipping().state(),
                 ledger.file().toAbsolutePath()));
     }

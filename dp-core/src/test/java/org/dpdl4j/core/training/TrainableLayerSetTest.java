@@ -88,5 +88,8 @@ class TrainableLayerSetTest {
         assertThrows(IllegalArgumentException.class, () -> DpSgdTrainer.makePrivate(net, data, cfg, Set.of()));
         assertThrows(UnsupportedModelException.class, () -> DpSgdTrainer.makePrivate(net, data, cfg, Set.of(5)));
         assertThrows(IllegalArgumentException.class, () -> DpSgdConfig.builder().mechanism(" "));
+        try (DpSgdTrainer t = DpSgdTrainer.makePrivate(net, data, cfg, Set.of(1))) {
+            assertThrows(UnsupportedOperationException.class, () -> t.checkpoint(dir.resolve("ck")));
+        }
     }
 }

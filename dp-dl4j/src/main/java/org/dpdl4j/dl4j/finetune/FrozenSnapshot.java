@@ -12,6 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A bit-exact copy of the parameters of the layers a phase must not change, taken before the phase and
  * compared after it. Comparison is on the raw bits (float or double), so even a −0.0/+0.0 flip or a
  * change in the last place counts as drift.
+ *
+ * <p>Privacy assumption: none; a snapshot is a check, it releases nothing (keep it out of any output, since
+ * after a phase it holds parameters that are only as private as the ledger says).
  */
 public final class FrozenSnapshot {
 

@@ -15,6 +15,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Where each parameter tensor (a layer's "W", "b", ...) of a {@link MultiLayerNetwork} lies in its flat
  * parameter vector, which is also the layout of its flat gradient. Found from the layers' own parameter
  * views, so it follows whatever order DL4J uses inside a layer (convolutions store the bias first).
+ *
+ * <p>Privacy assumption: none; it describes the network's layout, which is public.
  */
 public final class ParameterTensors {
 

@@ -8,6 +8,10 @@ import org.dpdl4j.accountant.event.DpEvent;
  * The noise of every phase of a schedule and the guarantee they compose to, computed before any phase
  * runs (see {@link Schedule#plan(long, DpEvent)}).
  *
+ * <p>Privacy assumption: the plan depends only on public quantities (n, the schedule, the ledger's
+ * history), so computing and publishing it costs nothing; its ε holds only if the phases then run exactly
+ * the planned events, which {@link FineTuner} checks.
+ *
  * @param phases one entry per phase, in order
  * @param priorEpsilon ε of what the ledger held before (0 for an empty ledger)
  * @param totalEpsilon ε of the composition of the prior records and every phase (PLD accountant)

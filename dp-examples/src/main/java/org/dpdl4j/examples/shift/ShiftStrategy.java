@@ -17,6 +17,9 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  * The adaptation strategies of the shift benchmark, as schedules on the Tramèr &amp; Boneh CNN (layers:
  * 0 conv, 1 pool, 2 conv, 3 pool, 4 dense, 5 output). All DP-SGD phases share C, b, the updater and the
  * total number of DP-SGD steps T, so strategies differ only in which parameters the steps move.
+ *
+ * <p>Privacy assumption: the settings are fixed before any run, without the private target data or the
+ * test set; the source model is pretrained on public (clean, disjoint) data.
  */
 public enum ShiftStrategy {
     /** Every layer. */
