@@ -2,10 +2,12 @@ package org.dpdl4j.dl4j.head;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.dpdl4j.core.parallel.RowParallel;
 import org.dpdl4j.dl4j.features.Inputs;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -25,6 +27,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Not thread-safe: training updates the parameters in place.
  */
 public final class PrivateLinearHead {
+    /** Rows below which a clipped sum is not split over threads: the split's fixed cost would dominate. */
+    static final long MIN_ROWS_PER_PART = 4096;
+
 
     private final INDArray weights;
     private final INDArray bias;
@@ -245,13 +250,48 @@ public final class PrivateLinearHead {
                 || delta.dataType() != dataType()) {
             delta = Nd4j.create(dataType(), new long[] {n, classes()}, 'c');
         }
+        INDArray yt = y.dataType() == delta.dataType() ? y : y.castTo(delta.dataType());
+        int parts = RowParallel.parts(n, MIN_ROWS_PER_PART);
+        if (parts == 1) {
+            accumulateRows(xi, yt, xn, clipNorm, sumW, sumB, delta);
+            return;
+        }
+        // One [d, k] partial sum per extra part (small next to X), added after all parts end; part 0 adds
+        // straight into the sum. Each part reads only its own rows, so the total is the same clipped sum.
+        INDArray[] partW = new INDArray[parts];
+        INDArray[] partB = new INDArray[parts];
+        partW[0] = sumW;
+        partB[0] = sumB;
+        for (int p = 1; p < parts; p++) {
+            partW[p] = Nd4j.zeros(dataType(), inputs(), classes());
+            partB[p] = sumB == null ? null : Nd4j.zeros(dataType(), 1, classes());
+        }
+        INDArray d = delta;
+        RowParallel.run(n, parts, (p, from, to) -> accumulateRows(rows(xi, from, to), rows(yt, from, to),
+                rows(xn, from, to), clipNorm, partW[p], partB[p], rows(d, from, to)));
+        for (int p = 1; p < parts; p++) {
+            sumW.addi(partW[p]);
+            release(partW[p]);
+            if (sumB != null) {
+                sumB.addi(partB[p]);
+                release(partB[p]);
+            }
+        }
+    }
+
+    private static INDArray rows(INDArray a, long from, long to) {
+        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    }
+
+    private void accumulateRows(INDArray xi, INDArray y, INDArray xn, double clipNorm, INDArray sumW, INDArray sumB,
+                                INDArray delta) {
         // Residuals δ = softmax(x·W + b) − Y, computed in place: gemm into the buffer, no fresh [n, k] arrays.
         Nd4j.gemm(xi, weights, delta, false, false, 1.0, 0.0);
         if (bias != null) {
             delta.addiRowVector(bias);
         }
         Transforms.softmax(delta, false);
-        delta.subi(y.dataType() == delta.dataType() ? y : y.castTo(delta.dataType()));
+        delta.subi(y);
         // ‖∇_i‖ = ‖δ_i‖·‖[x_i, 1]‖: one [n, k] reduction per step, the data factor is precomputed.
         INDArray scale = delta.norm2(true, 1).muli(xn);
         // c_i = min(1, C/‖∇_i‖); a zero norm gives C/0 = +∞ and so c_i = 1, which is right.

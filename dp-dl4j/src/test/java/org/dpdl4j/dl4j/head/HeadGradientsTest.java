@@ -134,4 +134,41 @@ class HeadGradientsTest {
         INDArray[] b = hf.clippedGradientSum(x.castTo(DataType.FLOAT), y.castTo(DataType.FLOAT), 1.0);
         assertTrue(Nd4j.math().abs(a[0].sub(b[0].castTo(DataType.DOUBLE))).maxNumber().doubleValue() < 1e-4);
     }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void rowSplitClippedSumEqualsUnsplitAndKeepsSensitivityAcrossTheSplit(boolean bias) {
+        int n = 2 * (int) PrivateLinearHead.MIN_ROWS_PER_PART + 101;
+        int d = 7;
+        int k = 4;
+        double c = 0.5;
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.dpdl4j.core.parallel.RowParallel.parts(n,
+                PrivateLinearHead.MIN_ROWS_PER_PART) >= 2, "needs at least 2 BLAS threads and processors to split");
+        Nd4j.getRandom().setSeed(33);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, n, d).muli(2);
+        INDArray y = randomLabels(n, k, 4);
+        PrivateLinearHead head = PrivateLinearHead.of(Nd4j.randn(DataType.DOUBLE, d, k),
+                bias ? Nd4j.randn(DataType.DOUBLE, 1, k) : null);
+        INDArray[] split = head.clippedGradientSum(x, y, c);
+        INDArray[] serial;
+        System.setProperty("dpdl4j.rowparallel", "false");
+        try {
+            serial = head.clippedGradientSum(x, y, c);
+        } finally {
+            System.clearProperty("dpdl4j.rowparallel");
+        }
+        assertTrue(Nd4j.math().abs(split[0].sub(serial[0])).maxNumber().doubleValue() < 1e-10);
+        if (bias) {
+            assertTrue(Nd4j.math().abs(split[1].sub(serial[1])).maxNumber().doubleValue() < 1e-10);
+        }
+        // Remove rows on both sides of the split point and at the ends: each moves the sum by at most C.
+        for (int j : new int[] {0, n / 2 - 1, n / 2, n - 1}) {
+            int skip = j;
+            int[] keep = java.util.stream.IntStream.range(0, n).filter(i -> i != skip).toArray();
+            INDArray[] without = head.clippedGradientSum(x.getRows(keep), y.getRows(keep), c);
+            double dw = split[0].sub(without[0]).norm2Number().doubleValue();
+            double db = bias ? split[1].sub(without[1]).norm2Number().doubleValue() : 0;
+            assertTrue(Math.sqrt(dw * dw + db * db) <= c * (1 + 1e-9), "removing row " + j + " moved the sum too far");
+        }
+    }
 }

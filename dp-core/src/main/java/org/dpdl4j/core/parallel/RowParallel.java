@@ -1,0 +1,140 @@
+package org.dpdl4j.core.parallel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.api.blas.Blas;
+import org.nd4j.linalg.factory.Environment;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs contiguous row ranges of a batch on one Java thread each while ND4J's native kernels (OpenBLAS and
+ * libnd4j) run single-threaded, then restores their thread counts.
+ *
+ * <p>Why: on a machine with few cores, a step that alternates large matrix products (OpenBLAS threads) with
+ * small element-wise ops (libnd4j's OpenMP threads) loses a large part of its time to the two pools' idle
+ * workers spinning on the cores the other one needs. Giving each core one Java thread that runs its rows
+ * through every kernel single-threaded removes that hand-over (measured on the private head's NoisyGD step in
+ * docs/benchmarks.md).
+ *
+ * <p>Privacy: none of this changes what is computed. Each range works on its own rows only and the caller
+ * adds the per-range results, so the output equals the unsplit computation up to floating-point
+ * summation order; the sensitivity of a sum is unaffected. While a split runs, the native thread counts
+ * are process-wide set to 1, so other ND4J work in the same process runs single-threaded for that time;
+ * splits are serialised. {@code -Ddpdl4j.rowparallel=false} turns splitting off.
+ */
+public final class RowParallel {
+
+    /** A body over rows [from, to), run as part {@code part} of {@code parts}. */
+    @FunctionalInterface
+    public interface Range {
+        void run(int part, long from, long to);
+    }
+
+    private static final Object LOCK = new Object();
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    private static ExecutorService pool;
+    private static int poolSize;
+
+    private RowParallel() {
+    }
+
+    /**
+     * How many parts {@code rows} rows would be split into: the native BLAS thread count (which follows
+     * {@code OMP_NUM_THREADS}), at most the available processors, and at most one part per
+     * {@code minRowsPerPart} rows. 1 means no split.
+     */
+    public static int parts(long rows, long minRowsPerPart) {
+        if (!Boolean.parseBoolean(System.getProperty("dpdl4j.rowparallel", "true"))) {
+            return 1;
+        }
+        int threads = Math.min(Nd4j.factory().blas().getMaxThreads(), Runtime.getRuntime().availableProcessors());
+        long byRows = rows / Math.max(1, minRowsPerPart);
+        return (int) Math.max(1, Math.min(threads, byRows));
+    }
+
+    /**
+     * Runs {@code body} over [0, rows) in {@code parts} contiguous ranges, part 0 on the calling thread.
+     * With {@code parts == 1} it is a plain call. The first failure of any part is rethrown after all
+     * parts have ended, and the native thread counts are restored in every case.
+     */
+    public static void run(long rows, int parts, Range body) {
+        if (parts < 1) {
+            throw new IllegalArgumentException("parts must be >= 1, got " + parts);
+        }
+        if (parts == 1 || rows < parts) {
+            body.run(0, 0, rows);
+            return;
+        }
+        synchronized (LOCK) {
+            Blas blas = Nd4j.factory().blas();
+            Environment env = Nd4j.getEnvironment();
+            int blasThreads = blas.getMaxThreads();
+            int nativeThreads = env.maxThreads();
+            blas.setMaxThreads(1);
+            env.setMaxThreads(1);
+            try {
+                ExecutorService p = pool(parts - 1);
+                List<Future<?>> futures = new ArrayList<>(parts - 1);
+                for (int k = 1; k < parts; k++) {
+                    int part = k;
+                    long from = rows * k / parts;
+                    long to = rows * (k + 1) / parts;
+                    futures.add(p.submit(() -> body.run(part, from, to)));
+                }
+                Throwable failure = null;
+                try {
+                    body.run(0, 0, rows / parts);
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                }
+                for (Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        if (failure == null) {
+                            failure = e.getCause();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        if (failure == null) {
+                            failure = e;
+                        }
+                    }
+                }
+                if (failure instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (failure instanceof Error err) {
+                    throw err;
+                }
+                if (failure != null) {
+                    throw new IllegalStateException(failure);
+                }
+            } finally {
+                blas.setMaxThreads(blasThreads);
+                env.setMaxThreads(nativeThreads);
+            }
+        }
+    }
+
+    private static ExecutorService pool(int workers) {
+        if (pool == null || poolSize < workers) {
+            ExecutorService old = pool;
+            pool = Executors.newFixedThreadPool(workers, r -> {
+                Thread t = new Thread(r, "dpdl4j-rows-" + COUNT.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            poolSize = workers;
+            if (old != null) {
+                old.shutdown();
+            }
+        }
+        return pool;
+    }
+}
