@@ -80,9 +80,9 @@ final class ConvolutionStep implements LayerStep {
     /** How per-example gradient norms were computed for this layer's shape. */
     enum NormMethod { MATERIALIZED, GHOST }
 
-    ConvolutionStep(int index, Layer layer, boolean trainable) {
+    ConvolutionStep(int index, Layer layer, boolean trainable, INDArray gradientView) {
         this.index = index;
-        this.views = new ParamViews(layer);
+        this.views = new ParamViews(layer, gradientView);
         ConvolutionLayer conf = (ConvolutionLayer) layer.conf().getLayer();
         this.activation = new ActivationOps(conf.getActivationFn());
         this.trainable = trainable;

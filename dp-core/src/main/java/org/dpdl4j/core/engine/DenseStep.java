@@ -46,9 +46,9 @@ class DenseStep implements LayerStep {
     INDArray delta;        // dL/dz
     INDArray deltaPre;     // dL/d(a·W): equals delta without LayerNorm
 
-    DenseStep(int index, Layer layer, boolean trainable) {
+    DenseStep(int index, Layer layer, boolean trainable, INDArray gradientView) {
         this.index = index;
-        this.views = new ParamViews(layer);
+        this.views = new ParamViews(layer, gradientView);
         BaseLayer conf = (BaseLayer) layer.conf().getLayer();
         this.activation = conf.getActivationFn();
         this.activationOps = new ActivationOps(activation);

@@ -16,8 +16,8 @@ final class OutputStep extends DenseStep implements LossStep {
 
     private final ILossFunction loss;
 
-    OutputStep(int index, Layer layer, boolean trainable) {
-        super(index, layer, trainable);
+    OutputStep(int index, Layer layer, boolean trainable, INDArray gradientView) {
+        super(index, layer, trainable, gradientView);
         this.loss = ((BaseOutputLayer) layer.conf().getLayer()).getLossFn();
     }
 

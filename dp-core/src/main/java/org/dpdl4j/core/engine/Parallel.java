@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.dpdl4j.core.parallel.RowParallel;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -41,7 +42,7 @@ final class Parallel {
 
     /** Threads to split over: ND4J's OpenMP thread count, at most the available processors. */
     static int threads() {
-        if (!enabled) {
+        if (!enabled || RowParallel.active()) {
             return 1;
         }
         if (threadsOverride > 0) {

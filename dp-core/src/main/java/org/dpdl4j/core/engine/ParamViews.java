@@ -15,12 +15,16 @@ final class ParamViews {
     private final Map<String, INDArray> gradients;
     final long numParams;
 
-    ParamViews(Layer layer) {
+    /**
+     * @param gradientView this layer's slice [1, numParams] of the flattened gradient the engine writes into
+     *     (the network's own, or a replica's), or {@code null} for none
+     */
+    ParamViews(Layer layer, INDArray gradientView) {
         this.layer = layer;
         this.params = layer.paramTable();
         // The inner layer of a DL4J FrozenLayer has no gradient view (TransferLearning.setFeatureExtractor): it is
         // never trained, so it needs none.
-        INDArray view = layer.getGradientsViewArray();
+        INDArray view = gradientView;
         this.gradients = view == null ? Map.of()
                 : layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), view);
         this.numParams = layer.numParams();

@@ -55,13 +55,22 @@ public final class PerExampleEngine {
     private final List<LayerStep> trainableSteps;
     private final INDArray trainableMask;
     private final long[] layerOffsets;
+    /** Where clipped sums are written: the network's flattened gradient, or a replica's own array. */
+    private final INDArray gradientTarget;
+    private final boolean replicable;
     private long generation;
 
     private PerExampleEngine(MultiLayerNetwork net, Set<Integer> trainableLayers) {
+        this(net, trainableLayers, null);
+    }
+
+    /** @param replicaGradient null for the engine writing into the network's gradient; else a replica's [1, numParams] */
+    private PerExampleEngine(MultiLayerNetwork net, Set<Integer> trainableLayers, INDArray replicaGradient) {
         this.net = net;
         if (net.getFlattenedGradients() == null) {
             net.initGradientsView();
         }
+        this.gradientTarget = replicaGradient != null ? replicaGradient : net.getFlattenedGradients();
         this.trainableLayers = Collections.unmodifiableSet(trainableLayers);
         Layer[] layers = net.getLayers();
         this.layerOffsets = new long[layers.length + 1];
@@ -77,7 +86,7 @@ public final class PerExampleEngine {
                 built.add(new PreprocessorStep(i, pre));
             }
             try {
-                built.add(stepFor(i, layers[i], trainableLayers.contains(i)));
+                built.add(stepFor(i, layers[i], trainableLayers.contains(i), gradientView(layers[i], i, replicaGradient)));
             } catch (UnsupportedOperationException e) {
                 reason = e.getMessage();
             }
@@ -111,6 +120,14 @@ public final class PerExampleEngine {
                 trainableMask.get(NDArrayIndex.point(0), NDArrayIndex.interval(layerOffsets[i], layerOffsets[i + 1])).assign(1);
             }
         }
+        boolean dropout = false;
+        for (Layer l : layers) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = l.conf().getLayer();
+            dropout |= conf instanceof DropoutLayer || conf.getIDropout() != null;
+        }
+        // Dropout masks come from each thread's own ND4J generator, so replicas would make seeded runs depend on
+        // the thread split; such networks stay on one engine.
+        this.replicable = !fallback && !dropout;
     }
 
     /** Engine training every layer that has parameters and is not frozen. */
@@ -177,7 +194,21 @@ public final class PerExampleEngine {
         }
     }
 
-    private static LayerStep stepFor(int i, Layer layer, boolean trainable) {
+    /** Layer i's slice of the gradient target; frozen layers have none. */
+    private INDArray gradientView(Layer layer, int i, INDArray replicaGradient) {
+        if (replicaGradient == null) {
+            Layer inner = layer instanceof FrozenLayer f ? f.getInsideLayer()
+                    : layer instanceof FrozenLayerWithBackprop fb ? fb.getInsideLayer() : layer;
+            return inner.getGradientsViewArray();
+        }
+        if (isFrozen(layer) || layerOffsets[i + 1] == layerOffsets[i]) {
+            return null;
+        }
+        return replicaGradient.get(NDArrayIndex.point(0), NDArrayIndex.interval(layerOffsets[i], layerOffsets[i + 1]))
+                .reshape(1, layerOffsets[i + 1] - layerOffsets[i]);
+    }
+
+    private static LayerStep stepFor(int i, Layer layer, boolean trainable, INDArray gradientView) {
         boolean frozen = isFrozen(layer);
         Layer inner = frozen ? (layer instanceof FrozenLayer f ? f.getInsideLayer() : ((FrozenLayerWithBackprop) layer).getInsideLayer()) : layer;
         org.deeplearning4j.nn.conf.layers.Layer conf = inner.conf().getLayer();
@@ -185,17 +216,17 @@ public final class PerExampleEngine {
             return new FrozenGenericStep(i, layer, layer instanceof FrozenLayerWithBackprop);
         }
         if (conf instanceof OutputLayer) {
-            return new OutputStep(i, inner, trainable);
+            return new OutputStep(i, inner, trainable, gradientView);
         }
         if (conf instanceof DenseLayer) {
-            return new DenseStep(i, inner, trainable);
+            return new DenseStep(i, inner, trainable, gradientView);
         }
         if (conf instanceof ConvolutionLayer c) {
             if (!isPlainConv(c)) {
                 throw new UnsupportedOperationException("layer " + i + " (" + conf.getClass().getSimpleName()
                         + (c.getCnn2dDataFormat() != CNN2DFormat.NCHW ? ", " + c.getCnn2dDataFormat() : "") + ") has no one-pass implementation");
             }
-            return new ConvolutionStep(i, inner, trainable);
+            return new ConvolutionStep(i, inner, trainable, gradientView);
         }
         if (conf instanceof SubsamplingLayer s && s.getClass() == SubsamplingLayer.class && s.getCnn2dDataFormat() == CNN2DFormat.NCHW) {
             return new SubsamplingStep(i, s);
@@ -243,6 +274,38 @@ public final class PerExampleEngine {
     /** Indices of the layers that are trained. */
     public Set<Integer> trainableLayers() {
         return trainableLayers;
+    }
+
+    /**
+     * Whether {@link #replica} is available: the one-pass engine (no fallback) on a network without dropout.
+     */
+    public boolean replicable() {
+        return replicable;
+    }
+
+    /**
+     * A second engine over the same network, parameters and trained layers, with its own buffers and its
+     * own gradient array ({@link #gradientTarget}), so that several threads can each compute the clipped sum
+     * of their own rows of a batch at once; the caller adds the replicas' sums. Parameters are shared and
+     * only read.
+     *
+     * @throws IllegalStateException if not {@link #replicable}
+     */
+    public PerExampleEngine replica() {
+        if (!replicable) {
+            throw new IllegalStateException("this engine cannot be replicated: " + (fallback ? fallbackReason
+                    : "the network uses dropout"));
+        }
+        return new PerExampleEngine(net, new LinkedHashSet<>(trainableLayers),
+                Nd4j.zeros(net.params().dataType(), 1, net.numParams()));
+    }
+
+    /**
+     * The [1, numParams] array that {@link PerExampleGradients#writeClippedSum} writes into: the network's
+     * flattened gradient for an engine made by {@code of}, the replica's own array for a {@link #replica}.
+     */
+    public INDArray gradientTarget() {
+        return gradientTarget;
     }
 
     /** True when every parameter of the network is trained (no frozen or excluded layer). */
@@ -406,8 +469,7 @@ public final class PerExampleEngine {
         @Override
         protected void writeClipped(INDArray factorsPerLayer) {
             checkCurrent();
-            INDArray flat = net.getFlattenedGradients();
-            flat.assign(0);
+            gradientTarget.assign(0);
             for (int k = 0; k < trainableSteps.size(); k++) {
                 trainableSteps.get(k).writeClippedSum(factorsPerLayer.getColumn(k).dup());
             }

@@ -39,8 +39,17 @@ public final class RowParallel {
     private static final AtomicInteger COUNT = new AtomicInteger();
     private static ExecutorService pool;
     private static int poolSize;
+    private static volatile boolean active;
 
     private RowParallel() {
+    }
+
+    /**
+     * True while a split runs. Code that would otherwise split work over threads of its own checks this and
+     * stays on its thread, so the cores are not oversubscribed.
+     */
+    public static boolean active() {
+        return active;
     }
 
     /**
@@ -77,6 +86,7 @@ public final class RowParallel {
             int nativeThreads = env.maxThreads();
             blas.setMaxThreads(1);
             env.setMaxThreads(1);
+            active = true;
             try {
                 ExecutorService p = pool(parts - 1);
                 List<Future<?>> futures = new ArrayList<>(parts - 1);
@@ -116,6 +126,7 @@ public final class RowParallel {
                     throw new IllegalStateException(failure);
                 }
             } finally {
+                active = false;
                 blas.setMaxThreads(blasThreads);
                 env.setMaxThreads(nativeThreads);
             }

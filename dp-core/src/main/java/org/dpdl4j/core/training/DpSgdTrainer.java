@@ -29,6 +29,7 @@ import org.dpdl4j.accountant.event.SelfComposedEvent;
 import org.dpdl4j.accountant.ledger.PrivacyLedger;
 import org.dpdl4j.core.engine.PerExampleEngine;
 import org.dpdl4j.core.engine.PerExampleGradients;
+import org.dpdl4j.core.parallel.RowParallel;
 import org.dpdl4j.core.noise.GaussianNoise;
 import org.dpdl4j.core.sampling.Batch;
 import org.dpdl4j.core.sampling.BatchSampler;
@@ -60,6 +61,10 @@ public final class DpSgdTrainer implements AutoCloseable {
     private final MultiLayerNetwork net;
     private final DpSgdConfig config;
     private final PerExampleEngine engine;
+    /** Engines for the extra threads of a row split, created on first use (see accumulateClippedSum). */
+    private final List<PerExampleEngine> replicas = new ArrayList<>();
+    /** Rows per thread below which a batch is not split: the hand-over would cost more than it saves. */
+    private static final int MIN_ROWS_PER_PART = 32;
     private final boolean trainsAll;
     private final BatchSampler sampler;
     private final GaussianNoise noise;
@@ -259,6 +264,13 @@ public final class DpSgdTrainer implements AutoCloseable {
      */
     static DpSgdTrainer makeWithReleaseRule(MultiLayerNetwork net, DataSet data, DpSgdConfig config, ReleaseRule release) {
         return new DpSgdTrainer(net, data, config, null, null, release, null);
+    }
+
+    /** As {@link #makeWithReleaseRule(MultiLayerNetwork, DataSet, DpSgdConfig, ReleaseRule)} for a layer subset (null: all). */
+    static DpSgdTrainer makeWithReleaseRule(MultiLayerNetwork net, DataSet data, DpSgdConfig config, ReleaseRule release,
+                                            Set<Integer> trainableLayers) {
+        return new DpSgdTrainer(net, data, config, null, null, release,
+                trainableLayers == null ? null : Set.copyOf(trainableLayers));
     }
 
     /**
@@ -545,15 +557,54 @@ public final class DpSgdTrainer implements AutoCloseable {
             lastLoss = Double.NaN;
             return null;
         }
-        List<INDArray> norms = new ArrayList<>();
         int chunk = config.physicalBatchSize() > 0 ? config.physicalBatchSize() : batch.size();
-        INDArray acc = batch.size() > chunk ? flat.ulike().assign(0) : null;
+        int parts = engine.replicable() ? RowParallel.parts(batch.size(), MIN_ROWS_PER_PART) : 1;
+        if (parts == 1) {
+            RowsResult r = clippedSumOfRows(engine, batch, 0, batch.size(), chunk);
+            lastLoss = r.lossSum() / batch.size();
+            return r.norms();
+        }
+        // One engine per core, each on its own contiguous rows with single-threaded native kernels (RowParallel):
+        // part 0 writes into the network's gradient (flat), the replicas into their own arrays, added below.
+        // The sum is the same clipped sum, so its sensitivity is unchanged.
+        while (replicas.size() < parts - 1) {
+            replicas.add(engine.replica());
+        }
+        int partChunk = (chunk + parts - 1) / parts;
+        RowsResult[] results = new RowsResult[parts];
+        RowParallel.run(batch.size(), parts, (p, from, to) -> results[p] = clippedSumOfRows(
+                p == 0 ? engine : replicas.get(p - 1), batch, (int) from, (int) to, partChunk));
         double lossSum = 0;
-        for (int start = 0; start < batch.size(); start += chunk) {
-            int end = Math.min(batch.size(), start + chunk);
-            INDArray x = batch.size() > chunk ? batch.features().get(NDArrayIndex.interval(start, end)) : batch.features();
-            INDArray y = batch.size() > chunk ? batch.labels().get(NDArrayIndex.interval(start, end)) : batch.labels();
-            PerExampleGradients g = engine.compute(x, y);
+        INDArray[] norms = new INDArray[parts];
+        for (int p = 0; p < parts; p++) {
+            if (p > 0) {
+                flat.addi(replicas.get(p - 1).gradientTarget());
+            }
+            lossSum += results[p].lossSum();
+            norms[p] = results[p].norms();
+        }
+        lastLoss = lossSum / batch.size();
+        return org.nd4j.linalg.factory.Nd4j.concat(0, norms);
+    }
+
+    private record RowsResult(INDArray norms, double lossSum) {
+    }
+
+    /**
+     * The clipped sum of batch rows [from, to) by {@code e}, in chunks of at most {@code chunk} rows, left in
+     * {@code e.gradientTarget()}; returns the rows' norms and summed loss.
+     */
+    private RowsResult clippedSumOfRows(PerExampleEngine e, Batch batch, int from, int to, int chunk) {
+        INDArray target = e.gradientTarget();
+        boolean whole = from == 0 && to == batch.size() && to - from <= chunk;
+        INDArray acc = to - from > chunk ? target.ulike().assign(0) : null;
+        List<INDArray> norms = new ArrayList<>();
+        double lossSum = 0;
+        for (int start = from; start < to; start += chunk) {
+            int end = Math.min(to, start + chunk);
+            INDArray x = whole ? batch.features() : batch.features().get(NDArrayIndex.interval(start, end));
+            INDArray y = whole ? batch.labels() : batch.labels().get(NDArrayIndex.interval(start, end));
+            PerExampleGradients g = e.compute(x, y);
             INDArray chunkNorms = g.norms();
             checkFinite(chunkNorms, start);
             g.writeClippedSumPerLayer(config.clipping().factors(g));
@@ -561,14 +612,14 @@ public final class DpSgdTrainer implements AutoCloseable {
             lossSum += g.loss().sumNumber().doubleValue();
             g.release();
             if (acc != null) {
-                acc.addi(flat);
+                acc.addi(target);
             }
         }
         if (acc != null) {
-            flat.assign(acc);
+            target.assign(acc);
         }
-        lastLoss = lossSum / batch.size();
-        return norms.size() == 1 ? norms.get(0) : org.nd4j.linalg.factory.Nd4j.concat(0, norms.toArray(INDArray[]::new));
+        INDArray all = norms.size() == 1 ? norms.get(0) : org.nd4j.linalg.factory.Nd4j.concat(0, norms.toArray(INDArray[]::new));
+        return new RowsResult(all, lossSum);
     }
 
     /**
