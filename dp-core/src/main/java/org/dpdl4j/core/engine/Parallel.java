@@ -1,12 +1,9 @@
 package org.dpdl4j.core.engine;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.dpdl4j.core.parallel.ForkJoin;
 import org.dpdl4j.core.parallel.RowParallel;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -91,41 +88,6 @@ final class Parallel {
             body.run(0, n);
             return;
         }
-        ExecutorService p = pool(parts - 1);
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int k = 1; k < parts; k++) {
-            long from = n * k / parts;
-            long to = n * (k + 1) / parts;
-            futures.add(p.submit(() -> body.run(from, to)));
-        }
-        Throwable failure = null;
-        try {
-            body.run(0, n / parts);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = e;
-                }
-            }
-        }
-        if (failure instanceof RuntimeException r) {
-            throw r;
-        }
-        if (failure instanceof Error err) {
-            throw err;
-        }
-        if (failure != null) {
-            throw new IllegalStateException(failure);
-        }
+        ForkJoin.run(pool(parts - 1), parts, k -> body.run(n * k / parts, n * (k + 1) / parts));
     }
 }

@@ -1,11 +1,7 @@
 package org.dpdl4j.core.parallel;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.factory.Environment;
@@ -88,43 +84,7 @@ public final class RowParallel {
             env.setMaxThreads(1);
             active = true;
             try {
-                ExecutorService p = pool(parts - 1);
-                List<Future<?>> futures = new ArrayList<>(parts - 1);
-                for (int k = 1; k < parts; k++) {
-                    int part = k;
-                    long from = rows * k / parts;
-                    long to = rows * (k + 1) / parts;
-                    futures.add(p.submit(() -> body.run(part, from, to)));
-                }
-                Throwable failure = null;
-                try {
-                    body.run(0, 0, rows / parts);
-                } catch (RuntimeException | Error e) {
-                    failure = e;
-                }
-                for (Future<?> f : futures) {
-                    try {
-                        f.get();
-                    } catch (ExecutionException e) {
-                        if (failure == null) {
-                            failure = e.getCause();
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        if (failure == null) {
-                            failure = e;
-                        }
-                    }
-                }
-                if (failure instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (failure instanceof Error err) {
-                    throw err;
-                }
-                if (failure != null) {
-                    throw new IllegalStateException(failure);
-                }
+                ForkJoin.run(pool(parts - 1), parts, k -> body.run(k, rows * k / parts, rows * (k + 1) / parts));
             } finally {
                 active = false;
                 blas.setMaxThreads(blasThreads);
