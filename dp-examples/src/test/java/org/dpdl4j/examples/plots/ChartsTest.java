@@ -2,17 +2,14 @@ package org.dpdl4j.examples.plots;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.dpdl4j.accountant.AccountantType;
 import org.dpdl4j.accountant.event.PoissonSampledEvent;
 import org.dpdl4j.accountant.event.SelfComposedEvent;
@@ -30,30 +27,6 @@ class ChartsTest {
 
     @TempDir
     Path dir;
-
-    /** Decodes the PNG, checks its size and that it is not one flat colour (an empty chart would be). */
-    static BufferedImage assertPng(Path file, int width, int height) throws IOException {
-        assertTrue(Files.isRegularFile(file), file + " written");
-        BufferedImage image = ImageIO.read(file.toFile());
-        assertNotNull(image, "a readable PNG: " + file);
-        assertEquals(width, image.getWidth());
-        assertEquals(height, image.getHeight());
-        double sum = 0;
-        double sumSq = 0;
-        long n = 0;
-        for (int y = 0; y < image.getHeight(); y += 2) {
-            for (int x = 0; x < image.getWidth(); x += 2) {
-                int rgb = image.getRGB(x, y);
-                double grey = ((rgb >> 16 & 0xff) + (rgb >> 8 & 0xff) + (rgb & 0xff)) / 3.0;
-                sum += grey;
-                sumSq += grey * grey;
-                n++;
-            }
-        }
-        double variance = sumSq / n - (sum / n) * (sum / n);
-        assertTrue(variance > 50, "pixel variance " + variance + " of " + file + ": the chart looks blank");
-        return image;
-    }
 
     private List<LedgerRecord> ledger(long... stepsPerRecord) throws IOException {
         Path file = dir.resolve("ledger.jsonl");
@@ -78,7 +51,7 @@ class ChartsTest {
         assertEquals(150, curves.epochs().get(4).steps());
         Path file = Charts.writePng(curves.chart("training"), dir.resolve("a/b/curves.png"), Charts.WIDTH,
                 TrainingCurves.HEIGHT);
-        assertPng(file, Charts.WIDTH, TrainingCurves.HEIGHT);
+        PngAssertions.assertPng(file, Charts.WIDTH, TrainingCurves.HEIGHT);
     }
 
     @Test
@@ -104,7 +77,7 @@ class ChartsTest {
         assertEquals("Poisson q = 0.01000, σ = 1.100", EpsilonCurve.describe(records.get(0).event()));
 
         Path file = Charts.writePng(curve.chart("eps"), dir.resolve("eps.png"), Charts.WIDTH, Charts.HEIGHT);
-        assertPng(file, Charts.WIDTH, Charts.HEIGHT);
+        PngAssertions.assertPng(file, Charts.WIDTH, Charts.HEIGHT);
     }
 
     @Test
@@ -116,7 +89,7 @@ class ChartsTest {
         }
         assertEquals(5, chart.points().size());
         Path file = Charts.writePng(chart.chart("acc", "ε"), dir.resolve("acc.png"), 640, 400);
-        assertPng(file, 640, 400);
+        PngAssertions.assertPng(file, 640, 400);
         assertThrows(IllegalArgumentException.class, () -> chart.add(0, 0.5), "no zero on a log axis");
     }
 
