@@ -180,7 +180,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON result line at the end.")
     boolean json;
 
-    @Option(names = "--epsilons", split = ",", paramLabel = "E1,E2,...", description = "Instead of one head at "
+    @Option(names = "--epsilons", split = ",", paramLabel = "E", description = "Instead of one head at "
             + "--epsilon, train one head per epsilon on the same features, each a separate release with its own ledger "
             + "(ledger-eps-<E>.jsonl), and the non-private head; print their test accuracies and the composition of all "
             + "the ledgers. No model bundle is exported.")

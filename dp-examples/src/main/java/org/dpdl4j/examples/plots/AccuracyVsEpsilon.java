@@ -26,6 +26,9 @@ public final class AccuracyVsEpsilon {
     public record Point(double epsilon, double accuracy) {
     }
 
+    /** Smallest span of the accuracy axis. */
+    static final double MIN_ACCURACY_SPAN = 0.05;
+
     private final String accuracyLabel;
     private final List<Point> points = new ArrayList<>();
     private double reference = Double.NaN;
@@ -87,6 +90,9 @@ public final class AccuracyVsEpsilon {
         x.setNumberFormatOverride(new DecimalFormat("0.###"));
         NumberAxis y = new NumberAxis(accuracyLabel);
         y.setAutoRangeIncludesZero(false);
+        // Private heads often land within a few tenths of a point of each other; a tight auto-range would draw
+        // run-to-run noise as a steep curve, so the axis always spans at least five points of accuracy.
+        y.setAutoRangeMinimumSize(MIN_ACCURACY_SPAN);
         XYLineAndShapeRenderer r = Charts.lines(0, 2, true);
         r.setSeriesShapesVisible(1, false);
         r.setSeriesPaint(1, Color.DARK_GRAY);
