@@ -3,6 +3,7 @@ package org.dpdl4j.examples.fashion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.deeplearning4j.eval.Evaluation;
@@ -14,11 +15,15 @@ import org.dpdl4j.core.training.PrivacyListener;
 import org.dpdl4j.core.training.PrivacyReport;
 import org.dpdl4j.examples.data.FashionMnist;
 import org.dpdl4j.examples.models.ReferenceModels;
+import org.dpdl4j.examples.plots.EpsilonCurve;
+import org.dpdl4j.examples.plots.PlotsOption;
+import org.dpdl4j.examples.plots.TrainingCurves;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,10 +34,15 @@ import picocli.CommandLine.Option;
  * from the private data.
  *
  * <p>The test set is used only to report accuracy; nothing is tuned on it.
+ *
+ * <p>With {@code --plots DIR} it also writes the training curves of the per-epoch lines it prints (loss,
+ * test accuracy, ε) and ε against steps of its ledger under RDP and PLD.
  */
-@Command(name = "dpsgd-fashion-mnist", mixinStandardHelpOptions = true,
+@Command(name = DpSgdFashionMnist.NAME, mixinStandardHelpOptions = true,
         description = "DP-SGD of the Tramer & Boneh CNN on Fashion-MNIST; prints test accuracy and epsilon.")
 public final class DpSgdFashionMnist implements Callable<Integer> {
+
+    static final String NAME = "dpsgd-fashion-mnist";
 
     static final double MEAN = 0.2860;
     static final double STD = 0.3530;
@@ -79,6 +89,10 @@ public final class DpSgdFashionMnist implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON result line at the end.")
     boolean json;
 
+    /** With {@code --plots DIR}: training curves and ε against steps (RDP and PLD) of this run. */
+    @Mixin
+    PlotsOption plots = new PlotsOption();
+
     /** Result of a run. */
     public record Result(double testAccuracy, PrivacyReport report, double secondsPerEpoch) {
     }
@@ -91,6 +105,7 @@ public final class DpSgdFashionMnist implements Callable<Integer> {
 
     /** Runs the experiment with the current options. */
     public Result run() {
+        plots.prepare();
         FashionMnist train = FashionMnist.train();
         FashionMnist test = FashionMnist.test();
         if (trainSubset > 0) {
@@ -109,18 +124,24 @@ public final class DpSgdFashionMnist implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         PrivacyReport report;
+        TrainingCurves curves = new TrainingCurves("test accuracy");
         try (DpSgdTrainer trainer = DpSgdTrainer.makePrivate(net, trainSet, cfg.build())) {
-            net.addListeners(new PrivacyListener(trainer, 0, line -> System.err.println(line + evalSuffix(net, testSet))));
+            net.addListeners(new PrivacyListener(trainer, 0, System.err::println, end -> {
+                double acc = accuracy(net, testSet);
+                System.err.println(end + String.format(Locale.ROOT, ", test accuracy %.4f", acc));
+                curves.add(end, acc);
+            }));
             System.err.printf(Locale.ROOT, "sigma %.4f, %d steps/epoch, %d epochs%n", trainer.noiseMultiplier(),
                     trainer.stepsPerEpoch(), epochs);
             report = trainer.fit();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        if (plots.enabled()) {
+            plots.write(curves, NAME, System.err::println);
+            plots.writeEpsilonCurve(report.ledger(), delta, List.of(EpsilonCurve.Method.of(AccountantType.RDP, delta),
+                    EpsilonCurve.Method.of(AccountantType.PLD, delta)), NAME, System.err::println);
+        }
         return new Result(accuracy(net, testSet), report, seconds / epochs);
-    }
-
-    private static String evalSuffix(MultiLayerNetwork net, DataSet test) {
-        return String.format(Locale.ROOT, ", test accuracy %.4f", accuracy(net, test));
     }
 
     static double accuracy(MultiLayerNetwork net, DataSet test) {

@@ -1,6 +1,7 @@
 package org.dpdl4j.examples.head;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,6 +53,10 @@ import org.dpdl4j.dl4j.postprocess.L2Normalize;
 import org.dpdl4j.dl4j.postprocess.Pca;
 import org.dpdl4j.dl4j.postprocess.Standardization;
 import org.dpdl4j.examples.data.FashionMnist;
+import org.dpdl4j.examples.plots.AccuracyVsEpsilon;
+import org.dpdl4j.examples.plots.Charts;
+import org.dpdl4j.examples.plots.EpsilonCurve;
+import org.dpdl4j.examples.plots.PlotsOption;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -58,6 +65,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -80,13 +88,21 @@ import picocli.CommandLine.Option;
  * so later runs with other post-processing or head settings skip steps 1–2. The test set is only used for
  * the final accuracy; nothing is tuned on it.
  *
+ * <p>With {@code --epsilons E1,E2,...} step 4 is repeated once per ε on the same features, each head with its
+ * own ledger, and the non-private head is trained for reference; no model is exported. Each head is a
+ * separate release: publishing several of them spends their composition, which the run prints. With
+ * {@code --plots DIR} the run writes ε against steps of its head, or with {@code --epsilons} test accuracy
+ * against ε.
+ *
  * <p>Privacy assumption: the public split is treated as public data; ε covers the private examples only.
  * Pretraining, the post-processing fits and the diagnostics see only the public split. The feature cache
  * holds the private examples' features in clear: protect or delete it like the raw data.
  */
-@Command(name = "private-head", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = PrivateHeadFashionMnist.NAME, mixinStandardHelpOptions = true, sortOptions = false,
         description = "Frozen CNN features + normalisation + PCA + a NoisyGD softmax head on Fashion-MNIST at (epsilon, delta).")
 public final class PrivateHeadFashionMnist implements Callable<Integer> {
+
+    static final String NAME = "private-head";
 
     /** Version of the backbone recipe: part of the cache key, bump it when {@link #cnn} or pretraining changes. */
     static final String BACKBONE_RECIPE = "cnn-5x5x16-5x5x32-d128/adam/engine/v2";
@@ -163,6 +179,19 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON result line at the end.")
     boolean json;
+
+    @Option(names = "--epsilons", split = ",", paramLabel = "E", description = "Instead of one head at "
+            + "--epsilon, train one head per epsilon on the same features, each a separate release with its own ledger "
+            + "(ledger-eps-<E>.jsonl), and the non-private head; print their test accuracies and the composition of all "
+            + "the ledgers. No model bundle is exported.")
+    double[] epsilons;
+
+    /**
+     * With {@code --plots DIR}: ε against steps of the head (exact Gaussian for NoisyGD, RDP, PLD), or with
+     * {@code --epsilons} test accuracy against ε with the non-private head as a reference line.
+     */
+    @Mixin
+    PlotsOption plots = new PlotsOption();
 
     /** Progress and phase lines go here (standard error). */
     Consumer<String> log = System.err::println;
@@ -251,9 +280,17 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         }
     }
 
-    public Result run() throws Exception {
-        long t0 = System.nanoTime();
-        Map<String, Double> seconds = new LinkedHashMap<>();
+    /**
+     * What steps 1–3 produce, the same for every head trained on it: the output directory, the splits, the
+     * frozen backbone, the cached features and their post-processing fitted on the public split.
+     */
+    private record Prepared(Path dir, FashionMnist pub, FashionMnist priv, FashionMnist test, HeadMode mode,
+                            String backboneKey, MultiLayerNetwork backbone, boolean backboneCached, Path featureDir,
+                            FeatureCache privCache, INDArray testF, INDArray testY, NeuralCollapse.Result nc,
+                            FeaturePipeline pipeline, INDArray testP) {
+    }
+
+    private Prepared prepare(Map<String, Double> seconds, long t0) throws Exception {
         if (!FashionMnist.isAvailable()) {
             throw new IllegalStateException("Fashion-MNIST not found in " + FashionMnist.directory()
                     + ": install it with `sudo apt-get install dataset-fashion-mnist` (or set "
@@ -267,6 +304,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
             case "poisson" -> HeadMode.POISSON;
             default -> throw new IllegalArgumentException("--mode must be noisygd or poisson, got " + mode);
         };
+        plots.prepare();
         FashionMnist all = FashionMnist.train();
         if (publicSize < 1 || publicSize > all.size() / 10) {
             throw new IllegalArgumentException("public size must lie in [1, " + all.size() / 10 + "] (10% of the training set)");
@@ -346,27 +384,63 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         }
         log.accept("post-processing (all fitted on the public split):\n" + pipeline.describe());
         seconds.put("post-processing", (System.nanoTime() - t3) / 1e9);
+        return new Prepared(dir, pub, priv, test, headMode, backboneKey, net, backboneCached, featureDir, privCache,
+                testF, testY, nc, pipeline, pipeline.apply(testF));
+    }
 
-        // 4. The private head.
-        long t4 = System.nanoTime();
-        Path ledgerFile = dir.resolve("ledger.jsonl");
+    /** Trains one private head at {@code targetEpsilon} with its own new ledger: a release of its own. */
+    private HeadResult trainHead(Prepared p, double targetEpsilon, Path ledgerFile) throws IOException {
         Files.deleteIfExists(ledgerFile);
         HeadConfig.Builder cfg = HeadConfig.builder().clipNorm(clip).steps(steps)
                 .learningRate(LearningRateSchedule.cosine(lr, lr / 20)).momentum(momentum)
-                .targetEpsilon(epsilon).delta(delta).mode(headMode);
+                .targetEpsilon(targetEpsilon).delta(delta).mode(p.mode());
         FeatureSource privSource;
-        if (headMode == HeadMode.POISSON) {
+        if (p.mode() == HeadMode.POISSON) {
             cfg.expectedBatchSize(batchSize).accountant(AccountantType.RDP);
-            privSource = pipeline.over(privCache);
+            privSource = p.pipeline().over(p.privCache());
         } else {
-            privSource = FeatureSource.inMemory(pipeline.apply(privCache.allFeatures()), privCache.allLabels());
+            privSource = inMemoryPrivate(p);
         }
-        HeadResult r;
         try (PrivacyLedger ledger = PrivacyLedger.open(ledgerFile)) {
-            r = HeadTrainer.train(privSource, cfg.build(), ledger, log);
+            return HeadTrainer.train(privSource, cfg.build(), ledger, log);
         }
-        INDArray testP = pipeline.apply(testF);
-        double acc = r.head().accuracy(testP, testY);
+    }
+
+    /** The same schedule without privacy: no clipping (C far above any gradient norm) and negligible seeded noise. */
+    private HeadResult trainNonPrivate(Prepared p) throws IOException {
+        HeadConfig np = HeadConfig.builder().clipNorm(1e6).steps(steps)
+                .learningRate(LearningRateSchedule.cosine(lr, lr / 20)).momentum(momentum).noiseMultiplier(1e-12)
+                .delta(delta).seed(seed).build();
+        Path scratchFile = Files.createTempFile("non-private", ".jsonl");
+        try (PrivacyLedger scratch = PrivacyLedger.open(scratchFile)) {
+            return HeadTrainer.train(inMemoryPrivate(p), np, scratch);
+        } finally {
+            Files.deleteIfExists(scratchFile);
+        }
+    }
+
+    private static FeatureSource inMemoryPrivate(Prepared p) {
+        return FeatureSource.inMemory(p.pipeline().apply(p.privCache().allFeatures()), p.privCache().allLabels());
+    }
+
+    /** The accountant of the head's ledger, as {@link HeadConfig} picks it for the mode. */
+    private static AccountantType accountantOf(HeadMode mode) {
+        return mode == HeadMode.POISSON ? AccountantType.RDP : AccountantType.GAUSSIAN;
+    }
+
+    public Result run() throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        Prepared p = prepare(seconds, t0);
+        FeaturePipeline pipeline = p.pipeline();
+        INDArray testF = p.testF();
+        INDArray testY = p.testY();
+
+        // 4. The private head.
+        long t4 = System.nanoTime();
+        Path ledgerFile = p.dir().resolve("ledger.jsonl");
+        HeadResult r = trainHead(p, epsilon, ledgerFile);
+        double acc = r.head().accuracy(p.testP(), testY);
         seconds.put("head", (System.nanoTime() - t4) / 1e9);
 
         // 5. Evaluation under test-time feature perturbations of the raw features, relative to their mean norm.
@@ -382,54 +456,125 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
             perturbations.put("offset " + rel + "x mean norm", Perturbation.randomOffset((int) testF.size(1),
                     rel * meanNorm, 8));
         }
-        FeaturePipeline post = pipeline;
         Map<String, Double> perturbed = new LinkedHashMap<>();
-        perturbations.forEach((name, p) -> perturbed.put(name, p.accuracy(r.head(), post::apply, testF, testY)));
+        perturbations.forEach((name, q) -> perturbed.put(name, q.accuracy(r.head(), pipeline::apply, testF, testY)));
 
         double npAcc = Double.NaN;
         Map<String, Double> npPerturbed = new LinkedHashMap<>();
         if (nonPrivate) {
-            // The same schedule without privacy: no clipping (C far above any gradient norm) and negligible seeded noise.
-            HeadConfig np = HeadConfig.builder().clipNorm(1e6).steps(steps)
-                    .learningRate(LearningRateSchedule.cosine(lr, lr / 20)).momentum(momentum).noiseMultiplier(1e-12)
-                    .delta(delta).seed(seed).build();
-            Path scratchFile = Files.createTempFile("non-private", ".jsonl");
-            HeadResult npr;
-            try (PrivacyLedger scratch = PrivacyLedger.open(scratchFile)) {
-                FeatureSource npSource = FeatureSource.inMemory(pipeline.apply(privCache.allFeatures()), privCache.allLabels());
-                npr = HeadTrainer.train(npSource, np, scratch);
-            } finally {
-                Files.deleteIfExists(scratchFile);
-            }
-            npAcc = npr.head().accuracy(testP, testY);
-            perturbations.forEach((name, p) -> npPerturbed.put(name, p.accuracy(npr.head(), post::apply, testF, testY)));
+            HeadResult npr = trainNonPrivate(p);
+            npAcc = npr.head().accuracy(p.testP(), testY);
+            perturbations.forEach((name, q) -> npPerturbed.put(name, q.accuracy(npr.head(), pipeline::apply, testF, testY)));
         }
         seconds.put("evaluation", (System.nanoTime() - t5) / 1e9);
 
         // 6. Export: one DL4J network on raw pixels, with its ledger and report.
         long t6 = System.nanoTime();
-        MultiLayerNetwork exported = PrivateModelExport.toNetwork(net, featureLayer, pipeline, r.head());
+        MultiLayerNetwork exported = PrivateModelExport.toNetwork(p.backbone(), featureLayer, pipeline, r.head());
         Map<String, String> context = new LinkedHashMap<>();
-        context.put("public split", pub.name() + ": " + pub.size() + " training examples chosen by seed " + seed
+        context.put("public split", p.pub().name() + ": " + p.pub().size() + " training examples chosen by seed " + seed
                 + " (FashionMnist.train().split(" + publicSize + ", " + seed + ").validation()); indices in "
-                + dir.resolve("public-split-indices.txt"));
-        context.put("private data", priv.name() + ": " + priv.size() + " examples");
-        context.put("backbone", backboneKey + "; features from layer " + featureLayer);
-        context.put("test accuracy", String.format(Locale.ROOT, "%.4f on %d test examples", acc, test.size()));
-        PrivateModelBundle.save(dir.resolve("bundle"), exported, pipeline, r.report(), nc, context);
+                + p.dir().resolve("public-split-indices.txt"));
+        context.put("private data", p.priv().name() + ": " + p.priv().size() + " examples");
+        context.put("backbone", p.backboneKey() + "; features from layer " + featureLayer);
+        context.put("test accuracy", String.format(Locale.ROOT, "%.4f on %d test examples", acc, p.test().size()));
+        PrivateModelBundle.save(p.dir().resolve("bundle"), exported, pipeline, r.report(), p.nc(), context);
         if (noCache) {
-            deleteRecursively(featureDir);
+            deleteRecursively(p.featureDir());
         }
         seconds.put("export", (System.nanoTime() - t6) / 1e9);
+        if (plots.enabled()) {
+            List<EpsilonCurve.Method> methods = new ArrayList<>();
+            if (p.mode() == HeadMode.FULL_BATCH) {
+                methods.add(EpsilonCurve.Method.of(AccountantType.GAUSSIAN, delta));
+            }
+            methods.add(EpsilonCurve.Method.of(AccountantType.RDP, delta));
+            methods.add(EpsilonCurve.Method.of(AccountantType.PLD, delta));
+            plots.writeEpsilonCurve(ledgerFile, delta, methods, NAME, log);
+        }
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
+        logPhases(seconds);
+        return new Result(acc, r.report().epsilon(), r.report().noiseMultiplier(), ledgerFile, p.dir().resolve("bundle"),
+                p.nc(), perturbed, npAcc, npPerturbed, meanNorm, seconds, p.backboneCached());
+    }
+
+    private void logPhases(Map<String, Double> seconds) {
         log.accept("time per phase (s): " + seconds.entrySet().stream()
                 .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).collect(Collectors.joining(", ")));
-        return new Result(acc, r.report().epsilon(), r.report().noiseMultiplier(), ledgerFile, dir.resolve("bundle"), nc,
-                perturbed, npAcc, npPerturbed, meanNorm, seconds, backboneCached);
+    }
+
+    /**
+     * One head of an ε sweep.
+     *
+     * @param targetEpsilon the ε asked for
+     * @param epsilon the ε of its ledger (at most the target)
+     * @param noiseMultiplier σ calibrated to it
+     * @param testAccuracy its test accuracy
+     * @param ledger its own ledger
+     */
+    public record SweepPoint(double targetEpsilon, double epsilon, double noiseMultiplier, double testAccuracy,
+                             Path ledger) {
+    }
+
+    /**
+     * What {@code --epsilons} produced: one head per ε, each a separate release, and the non-private head on the
+     * same features for reference.
+     *
+     * @param totalEpsilon ε at δ of releasing all the heads: the composition of their ledgers
+     * @param totalAccountant the accountant of that composition
+     */
+    public record Sweep(List<SweepPoint> points, double nonPrivateAccuracy, double totalEpsilon, String totalAccountant,
+                        Path dir, Map<String, Double> seconds, boolean backboneFromCache) {
+    }
+
+    /** Trains one head per ε of {@code --epsilons} on the features prepared once, and the non-private head. */
+    public Sweep sweep() throws Exception {
+        if (epsilons == null || epsilons.length == 0) {
+            throw new IllegalArgumentException("--epsilons needs at least one value");
+        }
+        if (Arrays.stream(epsilons).anyMatch(e -> !(e > 0) || Double.isInfinite(e))
+                || Arrays.stream(epsilons).distinct().count() != epsilons.length) {
+            throw new IllegalArgumentException("--epsilons must be distinct, finite and > 0, got " + Arrays.toString(epsilons));
+        }
+        long t0 = System.nanoTime();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        Prepared p = prepare(seconds, t0);
+        long t4 = System.nanoTime();
+        List<SweepPoint> points = new ArrayList<>();
+        for (double eps : epsilons) {
+            Path ledgerFile = p.dir().resolve("ledger-eps-" + Charts.plain(eps)
+                    + ".jsonl");
+            HeadResult r = trainHead(p, eps, ledgerFile);
+            double acc = r.head().accuracy(p.testP(), p.testY());
+            log.accept(String.format(Locale.ROOT, "sweep: head at epsilon %s: test accuracy %.4f", Charts.plain(eps), acc));
+            points.add(new SweepPoint(eps, r.report().epsilon(), r.report().noiseMultiplier(), acc, ledgerFile));
+        }
+        double npAcc = trainNonPrivate(p).head().accuracy(p.testP(), p.testY());
+        AccountantType accountant = accountantOf(p.mode());
+        double total = accountant.create().epsilon(PrivacyLedger.readEvent(points.stream().map(SweepPoint::ledger)
+                .toList()), delta).epsilon();
+        seconds.put("heads", (System.nanoTime() - t4) / 1e9);
+        if (noCache) {
+            deleteRecursively(p.featureDir());
+        }
+        if (plots.enabled()) {
+            AccuracyVsEpsilon chart = new AccuracyVsEpsilon("test accuracy")
+                    .reference(npAcc, "non-private head, same features (no clipping, no noise)");
+            points.forEach(q -> chart.add(q.epsilon(), q.testAccuracy()));
+            plots.write(chart.chart("Private head on frozen CNN features: test accuracy against ε",
+                    "ε at δ = " + Charts.plain(delta) + " (log scale); each point is a separate release"), NAME, "accuracy-vs-epsilon",
+                    Charts.WIDTH, Charts.HEIGHT, log);
+        }
+        seconds.put("total", (System.nanoTime() - t0) / 1e9);
+        logPhases(seconds);
+        return new Sweep(points, npAcc, total, accountant.id(), p.dir(), seconds, p.backboneCached());
     }
 
     @Override
     public Integer call() throws Exception {
+        if (epsilons != null) {
+            return printSweep(sweep());
+        }
         Result r = run();
         System.out.printf(Locale.ROOT, "test accuracy %.4f at (epsilon=%.4f, delta=%.0e), sigma %.3f, %d %s steps; %.0f s%s%n",
                 r.testAccuracy(), r.epsilon(), delta, r.noiseMultiplier(), steps,
@@ -482,6 +627,45 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
             r.seconds().forEach(s::put);
             o.put("backbone_from_cache", r.backboneFromCache());
             o.put("ledger", r.ledger().toString());
+            System.out.println(m.writeValueAsString(o));
+        }
+        return 0;
+    }
+
+    private int printSweep(Sweep sw) throws IOException {
+        System.out.printf(Locale.ROOT, "%d private heads at delta=%s, %d %s steps each; each is a separate release with "
+                + "its own ledger:%n", sw.points().size(), Charts.plain(delta), steps,
+                mode.equalsIgnoreCase("poisson") ? "Poisson DP-SGD" : "NoisyGD");
+        System.out.println("  target eps  eps (ledger)    sigma  test accuracy  ledger");
+        for (SweepPoint q : sw.points()) {
+            System.out.printf(Locale.ROOT, "  %10s  %12.4f  %7.3f  %13.4f  %s%n", Charts.plain(q.targetEpsilon()),
+                    q.epsilon(), q.noiseMultiplier(), q.testAccuracy(), q.ledger());
+        }
+        System.out.printf(Locale.ROOT, "non-private head (same features, no clipping/noise): %.4f%n", sw.nonPrivateAccuracy());
+        System.out.printf(Locale.ROOT, "releasing all %d heads spends their composition: epsilon %.4f at delta=%s (%s "
+                + "accountant over all %d ledgers); report each head with its own epsilon only if the others stay "
+                + "unreleased%n", sw.points().size(), sw.totalEpsilon(), Charts.plain(delta), sw.totalAccountant(),
+                sw.points().size());
+        if (json) {
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode o = m.createObjectNode();
+            ArrayNode heads = o.putArray("heads");
+            for (SweepPoint q : sw.points()) {
+                heads.addObject().put("target_epsilon", q.targetEpsilon()).put("epsilon", q.epsilon())
+                        .put("noise_multiplier", q.noiseMultiplier()).put("test_accuracy", q.testAccuracy())
+                        .put("ledger", q.ledger().toString());
+            }
+            o.put("non_private_accuracy", sw.nonPrivateAccuracy());
+            o.put("total_epsilon", sw.totalEpsilon());
+            o.put("total_accountant", sw.totalAccountant());
+            o.put("delta", delta);
+            o.put("mode", mode);
+            o.put("steps", steps);
+            o.put("feature_layer", featureLayer);
+            o.put("pca", pca);
+            ObjectNode sec = o.putObject("seconds");
+            sw.seconds().forEach(sec::put);
+            o.put("backbone_from_cache", sw.backboneFromCache());
             System.out.println(m.writeValueAsString(o));
         }
         return 0;

@@ -19,11 +19,14 @@ import org.dpdl4j.dl4j.postprocess.GroupNormalize;
 import org.dpdl4j.dl4j.scattering.ScatteringTransform;
 import org.dpdl4j.examples.data.FashionMnist;
 import org.dpdl4j.examples.models.ReferenceModels;
+import org.dpdl4j.examples.plots.PlotsOption;
+import org.dpdl4j.examples.plots.TrainingCurves;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,14 +35,17 @@ import picocli.CommandLine.Option;
  * {@link ReferenceModels#scatterNetCnn} trained with {@link DpSgdTrainer} (Poisson sampling, expected
  * batch 2048, clip 0.1, learning rate 4, momentum 0.9 (DL4J's Nesterov form), 40 epochs, σ = 2.15 by
  * default, their published noise). Prints accuracy and ε under RDP (improved and classic conversion) and
- * PLD.
+ * PLD. With {@code --plots DIR} it also writes the training curves of its per-epoch lines and those three ε
+ * against steps.
  *
  * <p>Privacy assumption: as for {@code scatternet-head}; the features are fixed per-example maps and only
  * DP-SGD is charged. The test set (or the held-out validation split) is only evaluated.
  */
-@Command(name = "scatternet-cnn", mixinStandardHelpOptions = true,
+@Command(name = ScatterNetCnnFashionMnist.NAME, mixinStandardHelpOptions = true,
         description = "ScatterNet features + GroupNorm + DP-SGD CNN on Fashion-MNIST (Tramer & Boneh).")
 public final class ScatterNetCnnFashionMnist implements Callable<Integer> {
+
+    static final String NAME = "scatternet-cnn";
 
     @Option(names = "--sigma", description = "Noise multiplier; default: Tramer & Boneh's ${DEFAULT-VALUE}. "
             + "Give 0 to calibrate sigma to --epsilon instead.")
@@ -95,6 +101,10 @@ public final class ScatterNetCnnFashionMnist implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON result line at the end.")
     boolean json;
 
+    /** With {@code --plots DIR}: training curves and ε against steps (RDP improved and classic, PLD) of this run. */
+    @Mixin
+    PlotsOption plots = new PlotsOption();
+
     /** What a run produced. */
     public record Result(double accuracy, String evaluatedOn, int trainSize, PrivacyReport report, double epsilonRdp,
                          double epsilonRdpClassic, double epsilonPld, Path ledger, double secondsPerEpoch) {
@@ -104,6 +114,7 @@ public final class ScatterNetCnnFashionMnist implements Callable<Integer> {
         if (!FashionMnist.isAvailable()) {
             throw new IllegalStateException("Fashion-MNIST not found in " + FashionMnist.directory());
         }
+        plots.prepare();
         FashionMnist train = FashionMnist.train();
         if (trainSubset > 0) {
             train = train.subset(trainSubset, seed);
@@ -138,10 +149,14 @@ public final class ScatterNetCnnFashionMnist implements Callable<Integer> {
         cfg.ledger(ledgerFile);
         long t0 = System.nanoTime();
         PrivacyReport report;
+        String evaluated = validationSize > 0 ? "validation" : "test";
+        TrainingCurves curves = new TrainingCurves(evaluated + " accuracy");
         try (DpSgdTrainer trainer = DpSgdTrainer.makePrivate(net, trainSet, cfg.build())) {
-            net.addListeners(new PrivacyListener(trainer, (int) trainer.stepsPerEpoch() * 5,
-                    line -> System.err.println(line + String.format(Locale.ROOT, ", %s accuracy %.4f",
-                            validationSize > 0 ? "validation" : "test", accuracy(net, evalSet)))));
+            net.addListeners(new PrivacyListener(trainer, (int) trainer.stepsPerEpoch() * 5, System.err::println, end -> {
+                double acc = accuracy(net, evalSet);
+                System.err.println(end + String.format(Locale.ROOT, ", %s accuracy %.4f", evaluated, acc));
+                curves.add(end, acc);
+            }));
             System.err.printf(Locale.ROOT, "sigma %.4f, %d steps/epoch, %d epochs, %d private examples%n",
                     trainer.noiseMultiplier(), trainer.stepsPerEpoch(), epochs, train.size());
             report = trainer.fit();
@@ -149,6 +164,10 @@ public final class ScatterNetCnnFashionMnist implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         double[] eps = new double[4];
         System.err.println(ScatterNetFeatures.epsilons(PrivacyLedger.readEvent(ledgerFile), delta, eps));
+        if (plots.enabled()) {
+            plots.write(curves, NAME, System.err::println);
+            plots.writeEpsilonCurve(ledgerFile, delta, ScatterNetFeatures.curveMethods(delta), NAME, System.err::println);
+        }
         return new Result(accuracy(net, evalSet), eval.name(), train.size(), report, eps[0], eps[1], eps[2], ledgerFile,
                 seconds / epochs);
     }

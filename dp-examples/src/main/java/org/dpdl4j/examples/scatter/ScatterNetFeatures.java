@@ -2,6 +2,7 @@ package org.dpdl4j.examples.scatter;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.dpdl4j.accountant.EpsilonResult;
 import org.dpdl4j.accountant.AccountantType;
@@ -13,6 +14,7 @@ import org.dpdl4j.dl4j.postprocess.FeaturePipeline;
 import org.dpdl4j.dl4j.scattering.ScatteringConfig;
 import org.dpdl4j.dl4j.scattering.ScatteringTransform;
 import org.dpdl4j.examples.data.FashionMnist;
+import org.dpdl4j.examples.plots.EpsilonCurve;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -117,8 +119,15 @@ final class ScatterNetFeatures {
                 order = orders[i];
             }
         }
-        return new EpsilonResult(best, delta, "rdp-classic", order, 0.0, java.util.List.of(
+        return new EpsilonResult(best, delta, "rdp-classic", order, 0.0, List.of(
                 "classic RDP conversion eps = r(a) + log(1/delta)/(a-1) (Mironov 2017), as in Opacus < 1.0"));
+    }
+
+    /** The three ε the ScatterNet examples report, as curves for {@code --plots}, in the order they print them. */
+    static List<EpsilonCurve.Method> curveMethods(double delta) {
+        return List.of(EpsilonCurve.Method.of(AccountantType.RDP, delta),
+                new EpsilonCurve.Method("RDP (classic conversion)", e -> classicRdp(e, delta).epsilon()),
+                EpsilonCurve.Method.of(AccountantType.PLD, delta));
     }
 
     /** ε of the same event under RDP (improved conversion), the classic conversion and PLD. */

@@ -17,8 +17,10 @@ import org.dpdl4j.dl4j.postprocess.FeaturePipeline;
 import org.dpdl4j.dl4j.postprocess.GroupNormalize;
 import org.dpdl4j.dl4j.scattering.ScatteringTransform;
 import org.dpdl4j.examples.data.FashionMnist;
+import org.dpdl4j.examples.plots.PlotsOption;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,15 +37,18 @@ import picocli.CommandLine.Option;
  * </ol>
  * It reports accuracy and ε of the same run under RDP with the improved conversion, RDP with the classic
  * conversion Tramèr &amp; Boneh used, and PLD. With {@code --validation-size N} it holds N training examples
- * out, trains on the rest and reports accuracy on them, never touching the test set (for tuning).
+ * out, trains on the rest and reports accuracy on them, never touching the test set (for tuning). With
+ * {@code --plots DIR} it writes the three ε against steps of its ledger.
  *
  * <p>Privacy assumption: the training examples are the private records (add/remove-one); the test set
  * and, with {@code --validation-size}, the held-out examples are only evaluated. Hyperparameters are the
  * published ones; any tuning on the validation split is a use of private data that ε does not cover.
  */
-@Command(name = "scatternet-head", mixinStandardHelpOptions = true,
+@Command(name = ScatterNetHeadFashionMnist.NAME, mixinStandardHelpOptions = true,
         description = "ScatterNet features + GroupNorm + DP-SGD linear head on Fashion-MNIST (Tramer & Boneh).")
 public final class ScatterNetHeadFashionMnist implements Callable<Integer> {
+
+    static final String NAME = "scatternet-head";
 
     @Option(names = "--sigma", description = "Noise multiplier; default: Tramer & Boneh's ${DEFAULT-VALUE}. "
             + "Give 0 to calibrate sigma to --epsilon instead.")
@@ -106,6 +111,13 @@ public final class ScatterNetHeadFashionMnist implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON result line at the end.")
     boolean json;
 
+    /**
+     * With {@code --plots DIR}: ε against steps (RDP improved and classic, PLD) of this run. The head trainer
+     * reports no per-epoch metrics, so there are no training curves.
+     */
+    @Mixin
+    PlotsOption plots = new PlotsOption();
+
     /** What a run produced. */
     public record Result(double accuracy, String evaluatedOn, int trainSize, int evalSize, double noiseMultiplier,
                          long steps, double samplingRate, double epsilonRdp, double epsilonRdpClassic,
@@ -119,6 +131,7 @@ public final class ScatterNetHeadFashionMnist implements Callable<Integer> {
             throw new IllegalStateException("Fashion-MNIST not found in " + FashionMnist.directory()
                     + ". Install it with `apt-get install dataset-fashion-mnist` or set " + FashionMnist.DIR_VARIABLE);
         }
+        plots.prepare();
         FashionMnist train = FashionMnist.train();
         if (trainSubset > 0) {
             train = train.subset(trainSubset, seed);
@@ -172,6 +185,9 @@ public final class ScatterNetHeadFashionMnist implements Callable<Integer> {
             epsLine = ScatterNetFeatures.epsilons(l.toEvent(), delta, eps);
         }
         System.err.println(epsLine);
+        if (plots.enabled()) {
+            plots.writeEpsilonCurve(ledgerFile, delta, ScatterNetFeatures.curveMethods(delta), NAME, System.err::println);
+        }
         double acc = r.head().accuracy(evalX, eval.oneHotLabels());
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(acc, eval.name(), train.size(), eval.size(), r.report().noiseMultiplier(), steps,
