@@ -25,7 +25,9 @@ import org.dpdl4j.core.engine.PerExampleEngine;
 import org.dpdl4j.core.engine.PerExampleGradients;
 import org.dpdl4j.core.noise.GaussianNoise;
 import org.dpdl4j.core.noise.KeyedRandom;
+import org.dpdl4j.core.training.DpSgdConfig;
 import org.dpdl4j.core.training.DpSgdTrainer;
+import org.dpdl4j.core.training.SamplingMode;
 import org.dpdl4j.core.training.PrivacyReport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -63,27 +65,35 @@ public final class SparkDpSgd {
      * Trains {@code net} in place.
      *
      * @param data rows of inputs of the width the network takes (flattened), labels in [0, k) for its k outputs
+     * @param config dp-core's configuration: flat clipping, POISSON or FULL_BATCH sampling, epochs (a Poisson epoch
+     *     is round(1/q) steps, as on one machine), σ or a target ε (met together with what the ledger already
+     *     holds), δ, accountant, seed, mechanism label; budgets, physical batches and fixed-size sampling are refused
      * @param progress a line about every tenth of the run (counts and σ only)
      * @throws IllegalArgumentException for data or a network the engine cannot train, naming what to fix
      * @throws IllegalStateException if the ledger already spends the target ε
      */
-    public static Result train(MultiLayerNetwork net, SparkFeatures data, SparkDpSgdConfig config, PrivacyLedger ledger,
+    public static Result train(MultiLayerNetwork net, SparkFeatures data, DpSgdConfig config, PrivacyLedger ledger,
                                Consumer<String> progress) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(ledger, "ledger: every private step must be recorded");
         Objects.requireNonNull(progress, "progress");
+        checkSupported(config, ledger);
         if (data.size() < 1) {
             throw new IllegalArgumentException("no rows: private training needs at least one example");
         }
         PerExampleEngine.of(net);
         data.check();
-        double q = config.fullBatch() ? 1.0 : config.expectedBatchSize() / data.size();
+        boolean fullBatch = config.sampling() == SamplingMode.FULL_BATCH;
+        double q = fullBatch ? 1.0 : config.expectedBatchSize() / data.size();
         if (q > 1) {
             throw new IllegalArgumentException("expected batch size " + config.expectedBatchSize() + " exceeds the "
-                    + data.size() + " rows; leave it unset for full batch");
+                    + data.size() + " rows; use FULL_BATCH sampling");
         }
+        // Steps per epoch as dp-core's samplers count them, so an epoch means the same on one machine and here.
+        long steps = (long) config.epochs() * (fullBatch ? 1 : Math.max(1, Math.round(1 / q)));
+        double clipNorm = ((FlatClipping) config.clipping()).clipNorm();
         PrivacyAccountant accountant = config.accountant().create();
         DpEvent prior = ledger.toEvent();
         double priorEpsilon = accountant.epsilon(prior, config.delta()).epsilon();
@@ -93,41 +103,40 @@ public final class SparkDpSgd {
                 throw new IllegalStateException(String.format(Locale.ROOT, "the ledger %s already spends epsilon %.4f "
                         + ">= the target %.4f", ledger.file(), priorEpsilon, config.targetEpsilon()));
             }
-            double rate = q;
             sigma = NoiseCalibration.noiseMultiplier(accountant, s -> ComposedEvent.of(prior,
-                    new SelfComposedEvent(stepEvent(config, rate, s), config.steps())), config.targetEpsilon(),
+                    new SelfComposedEvent(stepEvent(fullBatch, q, s), steps)), config.targetEpsilon(),
                     config.delta()).noiseMultiplier();
         }
-        DpEvent event = stepEvent(config, q, sigma);
+        DpEvent event = stepEvent(fullBatch, q, sigma);
         accountant.checkSupported(event);
         GaussianNoise noise = config.seed() == null ? GaussianNoise.createSecure()
                 : GaussianNoise.createSeeded(config.seed());
-        double std = sigma * config.clipNorm();
+        double std = sigma * clipNorm;
         double divisor = q * data.size();
         progress.accept(String.format(Locale.ROOT, "spark dp-sgd: n=%d, %d parameters, %d partitions, sigma=%.4f, C=%s, "
-                + "%d steps, %s", data.size(), net.numParams(), data.partitions(), sigma, config.clipNorm(),
-                config.steps(), config.fullBatch() ? "full batch" : "expected batch " + config.expectedBatchSize()));
+                + "%d steps, %s", data.size(), net.numParams(), data.partitions(), sigma, clipNorm, steps,
+                fullBatch ? "full batch" : "expected batch " + config.expectedBatchSize()));
         long t0 = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.blocks().context());
         Broadcast<String> conf = sc.broadcast(net.getLayerWiseConfigurations().toJson());
         try {
             long first = ledger.nextStep(config.mechanism());
-            for (long t = 0; t < config.steps(); t++) {
+            for (long t = 0; t < steps; t++) {
                 try {
                     ledger.append(config.mechanism(), event, first + t, 1);
                 } catch (IOException e) {
                     throw new UncheckedIOException("could not record step " + (first + t) + " in the ledger; training "
                             + "stopped before that step released anything", e);
                 }
-                byte[] key = config.fullBatch() ? null
+                byte[] key = fullBatch ? null
                         : config.seed() == null ? KeyedRandom.newKey() : KeyedRandom.seededKey(config.seed(), t);
-                INDArray released = sum(net, conf, data, config.clipNorm(), q, key, config.treeDepth());
+                INDArray released = sum(net, conf, data, clipNorm, q, key, 2);
                 noise.addTo(released, std);
                 released.divi(divisor);
                 DpSgdTrainer.applyReleasedGradient(net, released, Double.NaN);
-                long every = Math.max(1, config.steps() / 10);
-                if ((t + 1) % every == 0 || t + 1 == config.steps()) {
-                    progress.accept(String.format(Locale.ROOT, "spark dp-sgd: step %d/%d", t + 1, config.steps()));
+                long every = Math.max(1, steps / 10);
+                if ((t + 1) % every == 0 || t + 1 == steps) {
+                    progress.accept(String.format(Locale.ROOT, "spark dp-sgd: step %d/%d", t + 1, steps));
                 }
             }
         } finally {
@@ -136,21 +145,50 @@ public final class SparkDpSgd {
         double seconds = (System.nanoTime() - t0) / 1e9;
         EpsilonResult eps = ledger.epsilon(accountant, config.delta());
         List<String> notes = new ArrayList<>(eps.notes());
+        if (priorEpsilon > 0) {
+            notes.add(String.format(Locale.ROOT, "includes earlier spend in the same ledger (eps=%.4f alone)",
+                    priorEpsilon));
+        }
         if (!noise.secure()) {
             notes.add("SEEDED noise and sampling: reproducible, NOT a private release");
         }
-        String sampling = config.fullBatch() ? "full batch (divisor n=" + data.size() + ")"
+        String sampling = fullBatch ? "full batch (divisor n=" + data.size() + ")"
                 : String.format(Locale.ROOT, "Poisson sampling, q=%s (divisor q*N=%.1f), a fresh key per step",
                         q, divisor);
-        PrivacyReport report = new PrivacyReport(eps.epsilon(), config.delta(), eps.accountant(), config.steps(), sigma,
-                new FlatClipping(config.clipNorm()).description(), sampling + "; Spark, " + data.partitions()
+        PrivacyReport report = new PrivacyReport(eps.epsilon(), config.delta(), eps.accountant(), steps, sigma,
+                config.clipping().description(), sampling + "; Spark, " + data.partitions()
                         + " partitions", noise.secure(), ledger.file(), ledger.headHash(), false, notes);
         progress.accept(String.format(Locale.ROOT, "spark dp-sgd: done in %.1f s; %s", seconds, report));
         return new Result(net, report, seconds);
     }
 
-    private static DpEvent stepEvent(SparkDpSgdConfig config, double q, double sigma) {
-        return config.fullBatch() ? GaussianEvent.of(sigma) : PoissonSampledEvent.gaussian(q, sigma);
+    private static DpEvent stepEvent(boolean fullBatch, double q, double sigma) {
+        return fullBatch ? GaussianEvent.of(sigma) : PoissonSampledEvent.gaussian(q, sigma);
+    }
+
+    /** The parts of dp-core's configuration this trainer implements; the rest is refused by name. */
+    private static void checkSupported(DpSgdConfig config, PrivacyLedger ledger) {
+        if (!(config.clipping() instanceof FlatClipping)) {
+            throw new IllegalArgumentException("distributed DP-SGD supports flat clipping only (clipNorm(C)), got "
+                    + config.clipping().description() + "; use DpSgdTrainer on one machine for other strategies");
+        }
+        if (config.sampling() == SamplingMode.FIXED_SIZE) {
+            throw new IllegalArgumentException("distributed DP-SGD samples with POISSON or FULL_BATCH; fixed-size "
+                    + "batches would need a global shuffle per step");
+        }
+        if (!Double.isNaN(config.budgetEpsilon())) {
+            throw new IllegalArgumentException("budget(...) is not supported on Spark; give a targetEpsilon instead, "
+                    + "which the run meets exactly");
+        }
+        if (config.physicalBatchSize() > 0) {
+            throw new IllegalArgumentException("physicalBatchSize(...) is not supported on Spark; use more partitions "
+                    + "to make each task's batch smaller");
+        }
+        if (config.ledgerPath() != null
+                && !config.ledgerPath().toAbsolutePath().equals(ledger.file().toAbsolutePath())) {
+            throw new IllegalArgumentException("the configuration names the ledger " + config.ledgerPath() + " but the "
+                    + "run records in " + ledger.file() + "; remove ledger(...) from the configuration");
+        }
     }
 
     /**

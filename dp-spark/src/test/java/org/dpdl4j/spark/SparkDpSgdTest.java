@@ -16,6 +16,8 @@ import org.dpdl4j.accountant.ledger.PrivacyLedger;
 import org.dpdl4j.core.clipping.FlatClipping;
 import org.dpdl4j.core.engine.PerExampleEngine;
 import org.dpdl4j.core.engine.PerExampleGradients;
+import org.dpdl4j.core.training.DpSgdConfig;
+import org.dpdl4j.core.training.SamplingMode;
 import org.dpdl4j.dl4j.features.Inputs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +75,8 @@ class SparkDpSgdTest {
         int[] y = labels(120);
         SparkFeatures clean = SparkFeatures.parallelize(LocalSpark.context(), x, y, 3, 3)
                 .persist(StorageLevel.MEMORY_ONLY());
-        SparkDpSgdConfig config = SparkDpSgdConfig.builder().clipNorm(1).steps(4).expectedBatchSize(30)
+        // q = 30/120, so an epoch is 4 steps, as dp-core's Poisson sampler counts it.
+        DpSgdConfig config = DpSgdConfig.builder().clipNorm(1).epochs(1).sampling(SamplingMode.POISSON).batchSize(30)
                 .noiseMultiplier(1.0).delta(1e-5).seed(9).build();
         MultiLayerNetwork a = net();
         MultiLayerNetwork b = net();
@@ -94,11 +97,18 @@ class SparkDpSgdTest {
     }
 
     @Test
-    void configRefusesWhatItCannotAccount() {
-        assertThrows(IllegalArgumentException.class, () -> SparkDpSgdConfig.builder().clipNorm(1).steps(1).delta(1e-5)
-                .build());
-        assertThrows(IllegalArgumentException.class, () -> SparkDpSgdConfig.builder().clipNorm(1).steps(1).delta(1e-5)
-                .noiseMultiplier(1).expectedBatchSize(10)
-                .accountant(org.dpdl4j.accountant.AccountantType.GAUSSIAN).build());
+    void refusesTheConfigurationsItDoesNotImplementByName() throws Exception {
+        SparkFeatures data = SparkFeatures.parallelize(LocalSpark.context(), Nd4j.randn(DataType.DOUBLE, 10, 6), labels(10),
+                3, 2);
+        DpSgdConfig.Builder base = DpSgdConfig.builder().clipNorm(1).epochs(1).noiseMultiplier(1).delta(1e-5);
+        try (PrivacyLedger ledger = PrivacyLedger.open(dir.resolve("refused.jsonl"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkDpSgd.train(net(), data,
+                    base.sampling(SamplingMode.FIXED_SIZE).batchSize(5).build(), ledger, line -> { }));
+            assertTrue(e.getMessage().contains("POISSON or FULL_BATCH"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> SparkDpSgd.train(net(), data,
+                    base.sampling(SamplingMode.POISSON).batchSize(5).budget(1).build(), ledger, line -> { }));
+            assertTrue(e.getMessage().contains("budget"), e.getMessage());
+            assertEquals(0, ledger.size());
+        }
     }
 }
