@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.List;
 import org.dpdl4j.core.noise.KeyedRandom;
 import org.dpdl4j.core.sampling.PoissonSampler;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One step's distributed sum, shared by the head and by DP-SGD: every partition gathers its blocks,
@@ -102,6 +104,30 @@ final class DistributedSum {
         return out;
     }
 
+    /** What a partition does with one block's selected rows. */
+    @FunctionalInterface
+    interface RowsAction {
+        void accept(INDArray features, INDArray oneHotLabels);
+    }
+
+    /**
+     * Calls {@code action} with the selected rows of every block that has any (features cast to {@code type},
+     * one-hot labels over {@code classes}); blocks with no selected row are skipped.
+     */
+    static void forEachSelected(List<FeatureBlock> blocks, long[][] selected, int classes, DataType type,
+                                RowsAction action) {
+        for (int i = 0; i < blocks.size(); i++) {
+            FeatureBlock b = blocks.get(i);
+            long[] picked = selected == null ? null : selected[i];
+            if ((picked == null ? b.rows() : picked.length) == 0) {
+                continue;
+            }
+            INDArray x = picked == null ? b.features() : b.features(picked);
+            INDArray y = picked == null ? b.oneHot(classes, type) : b.oneHot(picked, classes, type);
+            action.accept(x.castTo(type), y);
+        }
+    }
+
     private static double[] add(double[] a, double[] b) {
         for (int i = 0; i < a.length; i++) {
             a[i] += b[i];
@@ -109,9 +135,9 @@ final class DistributedSum {
         return a;
     }
 
-    /** Adds a [*] array's values, as doubles, into {@code out} from {@code offset}. */
-    static void addInto(double[] out, int offset, org.nd4j.linalg.api.ndarray.INDArray a) {
-        double[] v = a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+    /** Adds an array's values (c order), as doubles, into {@code out} from {@code offset}. */
+    static void addInto(double[] out, int offset, INDArray a) {
+        double[] v = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         for (int i = 0; i < v.length; i++) {
             out[offset + i] += v[i];
         }

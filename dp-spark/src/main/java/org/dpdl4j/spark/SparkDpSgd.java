@@ -235,14 +235,7 @@ public final class SparkDpSgd {
         net.setEpochCount(state.epoch());
         PerExampleEngine engine = PerExampleEngine.of(net);
         FlatClipping clipping = new FlatClipping(clipNorm);
-        for (int i = 0; i < blocks.size(); i++) {
-            FeatureBlock b = blocks.get(i);
-            long[] picked = selected == null ? null : selected[i];
-            if ((picked == null ? b.rows() : picked.length) == 0) {
-                continue;
-            }
-            INDArray x = picked == null ? b.features() : b.features(picked);
-            INDArray y = picked == null ? b.oneHot(classes, state.type()) : b.oneHot(picked, classes, state.type());
+        DistributedSum.forEachSelected(blocks, selected, classes, state.type(), (x, y) -> {
             PerExampleGradients g = engine.compute(x, y);
             double norms = g.norms().sumNumber().doubleValue();
             if (!Double.isFinite(norms)) {
@@ -252,7 +245,7 @@ public final class SparkDpSgd {
             g.writeClippedSumPerLayer(clipping.factors(g));
             g.release();
             DistributedSum.addInto(out, 0, net.getFlattenedGradients());
-        }
+        });
         engine.releaseBuffers();
     }
 }

@@ -180,16 +180,8 @@ public final class SparkHeadData implements HeadData {
         PrivateLinearHead head = params.head();
         INDArray sumW = Nd4j.zeros(params.type(), params.inputs(), k);
         INDArray sumB = head.hasBias() ? Nd4j.zeros(params.type(), 1, k) : null;
-        for (int i = 0; i < blocks.size(); i++) {
-            FeatureBlock b = blocks.get(i);
-            long[] picked = selected == null ? null : selected[i];
-            if ((picked == null ? b.rows() : picked.length) == 0) {
-                continue;
-            }
-            INDArray x = picked == null ? b.features() : b.features(picked);
-            INDArray y = picked == null ? b.oneHot(k, params.type()) : b.oneHot(picked, k, params.type());
-            head.accumulateClippedSum(x.castTo(params.type()), y, null, clipNorm, sumW, sumB, null);
-        }
+        DistributedSum.forEachSelected(blocks, selected, k, params.type(),
+                (x, y) -> head.accumulateClippedSum(x, y, null, clipNorm, sumW, sumB, null));
         DistributedSum.addInto(out, 0, sumW);
         if (sumB != null) {
             DistributedSum.addInto(out, params.inputs() * k, sumB);
