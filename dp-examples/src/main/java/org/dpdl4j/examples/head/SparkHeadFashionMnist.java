@@ -41,6 +41,9 @@ import picocli.CommandLine.Option;
         description = "Frozen CNN features extracted on Spark + a NoisyGD head trained on Spark, Fashion-MNIST, at (epsilon, delta).")
 public final class SparkHeadFashionMnist implements Callable<Integer> {
 
+    /** The single-machine demo's defaults: the two runs share their split, backbone (cache) and head settings. */
+    private static final PrivateHeadFashionMnist DEMO = new PrivateHeadFashionMnist();
+
     @Option(names = "--master", description = "Spark master when not run by spark-submit (default: ${DEFAULT-VALUE}).")
     String master = "local[*]";
 
@@ -48,13 +51,13 @@ public final class SparkHeadFashionMnist implements Callable<Integer> {
     int partitions;
 
     @Option(names = "--epsilon", description = "Target epsilon (default: ${DEFAULT-VALUE}).")
-    double epsilon = 3.0;
+    double epsilon = DEMO.epsilon;
 
     @Option(names = "--delta", description = "Delta (default: ${DEFAULT-VALUE}).")
-    double delta = 1e-5;
+    double delta = DEMO.delta;
 
     @Option(names = "--public-size", description = "Public examples taken from the training set (default: ${DEFAULT-VALUE}).")
-    int publicSize = 6000;
+    int publicSize = DEMO.publicSize;
 
     @Option(names = "--private-size", description = "Use only this many private examples (0 = all the rest).")
     int privateSize;
@@ -63,25 +66,25 @@ public final class SparkHeadFashionMnist implements Callable<Integer> {
     int testSize;
 
     @Option(names = "--pretrain-epochs", description = "Non-private pretraining epochs on the public split (default: ${DEFAULT-VALUE}).")
-    int pretrainEpochs = 10;
+    int pretrainEpochs = DEMO.pretrainEpochs;
 
     @Option(names = "--pca", description = "PCA dimension fitted on public data; 0 = none (default: ${DEFAULT-VALUE}).")
-    int pca = 64;
+    int pca = DEMO.pca;
 
     @Option(names = "--steps", description = "NoisyGD steps (default: ${DEFAULT-VALUE}).")
-    int steps = 200;
+    int steps = DEMO.steps;
 
     @Option(names = "--lr", description = "Initial learning rate, cosine-decayed to lr/20 (default: ${DEFAULT-VALUE}).")
-    double lr = 4.0;
+    double lr = DEMO.lr;
 
     @Option(names = "--momentum", description = "Heavy-ball momentum (default: ${DEFAULT-VALUE}).")
-    double momentum = 0.9;
+    double momentum = DEMO.momentum;
 
     @Option(names = "--clip", description = "Clip norm C (default: ${DEFAULT-VALUE}).")
-    double clip = 1.0;
+    double clip = DEMO.clip;
 
     @Option(names = "--seed", description = "Seed of the public split and the CNN initialisation (default: ${DEFAULT-VALUE}).")
-    long seed = 1;
+    long seed = DEMO.seed;
 
     @Option(names = "--parquet", description = "Also write the private features to this Parquet directory (they are private data in clear).")
     Path parquet;
@@ -90,7 +93,7 @@ public final class SparkHeadFashionMnist implements Callable<Integer> {
     Path out;
 
     @Option(names = "--cache-dir", description = "Backbone cache, shared with private-head (default: ${DEFAULT-VALUE}).")
-    Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "dpdl4j-private-head-cache");
+    Path cacheDir = DEMO.cacheDir;
 
     /** Progress lines go here (standard error). */
     Consumer<String> log = System.err::println;
@@ -134,7 +137,7 @@ public final class SparkHeadFashionMnist implements Callable<Integer> {
 
         // The backbone and the post-processing see only the public split; they run on the driver.
         PrivateHeadFashionMnist.Backbone backbone = PrivateHeadFashionMnist.backbone(pub, seed, publicSize,
-                pretrainEpochs, 128, 2e-3, cacheDir, log);
+                pretrainEpochs, DEMO.pretrainBatch, DEMO.pretrainLr, cacheDir, log);
         MultiLayerNetwork net = backbone.net();
         int layer = PrivateHeadFashionMnist.FEATURE_LAYER;
         FeatureExtractor local = FeatureExtractor.ofLayerOnEngine(net, layer).withBatchSize(1000);
