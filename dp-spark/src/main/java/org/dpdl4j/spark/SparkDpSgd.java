@@ -57,7 +57,10 @@ public final class SparkDpSgd {
     private SparkDpSgd() {
     }
 
-    /** What a run produced: the trained network (the one passed in) and the ledger's guarantee. */
+    /**
+     * What a run produced: the trained network (the one passed in) and the guarantee of the whole ledger, which
+     * covers the network's parameters and everything else recorded in it.
+     */
     public record Result(MultiLayerNetwork network, PrivacyReport report, double seconds) {
     }
 

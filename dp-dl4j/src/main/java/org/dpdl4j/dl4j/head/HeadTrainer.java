@@ -30,7 +30,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Data: any {@link FeatureSource}. Full-batch steps stream it chunk by chunk (an on-disk
  * {@code FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
- * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step.
+ * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step. Rows
+ * on a cluster come in through {@link HeadData} (dp-spark's {@code SparkHeadData}): only the clipped sums are
+ * computed there; everything below runs here, in this class, for both.
  *
  * <p>Calibration: when a target ε is configured, σ is the smallest value for which the composition of
  * everything already in the ledger and this run's T steps meets the target at δ. So budget spent

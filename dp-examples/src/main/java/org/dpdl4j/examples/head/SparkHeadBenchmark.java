@@ -34,6 +34,9 @@ import picocli.CommandLine.Option;
  * and cached in memory: 1M×512 needs a heap of about 3 GB (BENCH_JAVA_OPTS=-Xmx6g). Run it with
  * OMP_NUM_THREADS=1: otherwise ND4J's BLAS already spreads one task over every core, and local[1] is not one
  * core.
+ *
+ * <p>Privacy assumption: none needed; the rows are synthetic and the runs' ledgers (seeded by nothing, secure
+ * noise as in production) go to a temporary directory.
  */
 @Command(name = "spark-head", mixinStandardHelpOptions = true,
         description = "Distributed NoisyGD head step on Spark local[1] vs local[2]: scale-out efficiency t1/(2 t2).")
