@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 
 /** Entry point of {@code bin/example}: one subcommand per runnable example. */
 @Command(name = "example", mixinStandardHelpOptions = true, subcommands = {DpSgdFashionMnist.class, org.dpdl4j.examples.head.PrivateHeadFashionMnist.class,
+        org.dpdl4j.examples.head.SparkHeadFashionMnist.class,
         org.dpdl4j.examples.audit.AuditCommand.class, org.dpdl4j.examples.shift.ShiftBenchmark.class,
         org.dpdl4j.examples.scatter.ScatterNetHeadFashionMnist.class, org.dpdl4j.examples.scatter.ScatterNetCnnFashionMnist.class},
         description = "Runnable dpdl4j examples on real data, the privacy audit and the distribution-shift benchmark.")

@@ -56,7 +56,29 @@ public final class PoissonSampler extends AbstractSampler {
 
     @Override
     long[] nextIndices() {
-        int n = data.size();
+        return draw(random, data.size(), q, logExcluded);
+    }
+
+    /**
+     * One Poisson draw from a given generator: the indices in [0, n) included independently with
+     * probability q, increasing. The same generator state gives the same indices, which is what lets a
+     * distributed step redraw a partition's sample identically when a failed task is retried (with a
+     * {@link org.dpdl4j.core.noise.KeyedRandom} stream per partition and step).
+     *
+     * @param random secure, or seeded for tests only; its draws must not be observable
+     * @param n number of rows, ≥ 0
+     * @param q inclusion probability in (0, 1]
+     */
+    public static long[] drawIndices(RandomGenerator random, int n, double q) {
+        java.util.Objects.requireNonNull(random, "random");
+        if (n < 0) {
+            throw new IllegalArgumentException("row count must be >= 0, got " + n);
+        }
+        double rate = PrivacyParameters.checkSamplingRate(q);
+        return draw(random, n, rate, Math.log1p(-rate));
+    }
+
+    private static long[] draw(RandomGenerator random, int n, double q, double logExcluded) {
         if (q == 1.0) {
             long[] all = new long[n];
             Arrays.setAll(all, i -> i);

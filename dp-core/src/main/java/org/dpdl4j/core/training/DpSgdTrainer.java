@@ -645,13 +645,28 @@ public final class DpSgdTrainer implements AutoCloseable {
     }
 
     private void applyUpdate(INDArray flat) {
+        applyReleasedGradient(net, flat, lastLoss);
+    }
+
+    /**
+     * Applies a released gradient (the noised clipped sum already divided by the fixed normaliser) to
+     * {@code net} with the network's own DL4J updater, advances its iteration count and calls its listeners:
+     * this trainer's update, public so that a distributed trainer (dp-spark's) updates a network in exactly
+     * the same way from a sum aggregated elsewhere.
+     *
+     * <p>Privacy assumption: {@code released} is the output of the Gaussian mechanism recorded in the ledger;
+     * the update is post-processing. {@code score} is a non-private diagnostic shown to listeners, or NaN.
+     *
+     * @param released flattened gradient in DL4J's layout; the updater overwrites it with the update
+     */
+    public static void applyReleasedGradient(MultiLayerNetwork net, INDArray released, double score) {
         int iteration = net.getIterationCount();
         int epoch = net.getEpochCount();
         // batch size 1: the gradient is already normalised by the sampler's fixed, data-independent divisor
-        net.getUpdater().update(net, new DefaultGradient(flat), iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
+        net.getUpdater().update(net, new DefaultGradient(released), iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
         INDArray params = net.params();
-        params.subi(flat.reshape(params.shape()));
-        net.setScore(lastLoss);
+        params.subi(released.reshape(params.shape()));
+        net.setScore(score);
         net.setIterationCount(iteration + 1);
         for (TrainingListener l : net.getListeners()) {
             l.iterationDone(net, iteration, epoch);

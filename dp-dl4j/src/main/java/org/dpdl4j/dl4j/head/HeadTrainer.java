@@ -17,13 +17,8 @@ import org.dpdl4j.accountant.event.PoissonSampledEvent;
 import org.dpdl4j.accountant.event.SelfComposedEvent;
 import org.dpdl4j.accountant.ledger.PrivacyLedger;
 import org.dpdl4j.core.noise.GaussianNoise;
-import org.dpdl4j.core.sampling.Batch;
-import org.dpdl4j.core.sampling.InMemoryDataset;
-import org.dpdl4j.core.sampling.PoissonSampler;
 import org.dpdl4j.core.training.PrivacyReport;
 import org.dpdl4j.dl4j.features.FeatureSource;
-import org.dpdl4j.dl4j.features.Inputs;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -35,7 +30,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Data: any {@link FeatureSource}. Full-batch steps stream it chunk by chunk (an on-disk
  * {@code FeatureCache} larger than memory is read once per step); Poisson steps read only the sampled
- * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step.
+ * rows ({@link FeatureSource#rows}), so a cache larger than memory costs about q·n row reads per step. Rows
+ * on a cluster come in through {@link HeadData} (dp-spark's {@code SparkHeadData}): only the clipped sums are
+ * computed there; everything below runs here, in this class, for both.
  *
  * <p>Calibration: when a target ε is configured, σ is the smallest value for which the composition of
  * everything already in the ledger and this run's T steps meets the target at δ. So budget spent
@@ -68,6 +65,16 @@ public final class HeadTrainer {
     public static HeadResult train(FeatureSource data, HeadConfig config, PrivacyLedger ledger,
                                    Consumer<String> progress) {
         Objects.requireNonNull(data, "data");
+        return train(HeadData.of(data), config, ledger, progress);
+    }
+
+    /**
+     * As {@link #train(FeatureSource, HeadConfig, PrivacyLedger, Consumer)} on rows that may live elsewhere
+     * (dp-spark's distributed features): the clipped sums come from {@code data}, and the calibration,
+     * ledger, noise and update run here, exactly as for rows on this machine.
+     */
+    public static HeadResult train(HeadData data, HeadConfig config, PrivacyLedger ledger, Consumer<String> progress) {
+        Objects.requireNonNull(data, "data");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(ledger, "ledger: every private step must be recorded");
         Objects.requireNonNull(progress, "progress");
@@ -76,8 +83,7 @@ public final class HeadTrainer {
                     + "example; check that the source (e.g. a feature cache or a filter) produced any");
         }
         PrivateLinearHead head = config.initialHead() != null ? config.initialHead()
-                : PrivateLinearHead.zeros(data.dimension(), data.classes(), config.bias(),
-                        data.chunk(0).features().dataType());
+                : PrivateLinearHead.zeros(data.dimension(), data.classes(), config.bias(), data.dataType());
         if (head.inputs() != data.dimension() || head.classes() != data.classes()) {
             throw new IllegalArgumentException("initial head is " + head + " but the data have d=" + data.dimension()
                     + ", k=" + data.classes() + "; give an initial head with " + data.dimension() + " inputs and "
@@ -111,11 +117,10 @@ public final class HeadTrainer {
                 config.mode(), data.size(), data.dimension(), data.classes(), sigma, config.clipNorm(), config.steps(),
                 priorEpsilon > 0 ? String.format(Locale.ROOT, ", earlier spend eps=%.4f", priorEpsilon) : ""));
         String sampling;
-        if (config.mode() == HeadMode.FULL_BATCH) {
-            runFullBatch(head, data, config, sigma, noise, ledger, progress);
-            sampling = "full batch (q=1, divisor n=" + data.size() + "), add/remove-one; rows read from " + data.describe();
-        } else {
-            sampling = runPoisson(head, data, config, q, sigma, noise, ledger, progress);
+        try (HeadData.Steps steps = data.start(config.mode(), q, config.seed())) {
+            run(head, steps, config, stepEvent(config.mode(), q, sigma), q * data.size(), sigma, noise, ledger,
+                    progress);
+            sampling = steps.sampling();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         EpsilonResult eps = ledger.epsilon(accountant, config.delta());
@@ -138,29 +143,15 @@ public final class HeadTrainer {
         return mode == HeadMode.FULL_BATCH ? GaussianEvent.of(sigma) : PoissonSampledEvent.gaussian(q, sigma);
     }
 
-    private static void runFullBatch(PrivateLinearHead head, FeatureSource data, HeadConfig config, double sigma,
-                                     GaussianNoise noise, PrivacyLedger ledger, Consumer<String> progress) {
-        int chunks = data.chunks();
-        // ‖[x_i, 1]‖ does not change across steps: computed once, n numbers per source.
-        List<INDArray> inputNorms = new ArrayList<>(chunks);
-        List<FeatureSource.Chunk> resident = new ArrayList<>(chunks);
-        List<INDArray> scratch = new ArrayList<>(chunks);
-        boolean keep = chunks == 1;
-        for (int c = 0; c < chunks; c++) {
-            FeatureSource.Chunk chunk = data.chunk(c);
-            Inputs.checkFeatures(chunk.features(), "features (chunk " + c + ")");
-            Inputs.checkOneHot(chunk.labels(), chunk.features().size(0), data.classes());
-            inputNorms.add(head.inputNorms(chunk.features()));
-            scratch.add(keep ? Nd4j.create(head.dataType(), new long[] {chunk.features().size(0), head.classes()}, 'c')
-                    : null);
-            if (keep) {
-                resident.add(chunk);
-            }
-        }
-        DpEvent event = GaussianEvent.of(sigma);
+    /**
+     * The step loop, the same for every {@link HeadData}: record, clipped sum, noise N(0, σ²C²) on every
+     * coordinate, divide by the fixed divisor (n for full batch, q·n for Poisson), momentum and learning rate.
+     */
+    private static void run(PrivateLinearHead head, HeadData.Steps steps, HeadConfig config, DpEvent event,
+                            double divisor, double sigma, GaussianNoise noise, PrivacyLedger ledger,
+                            Consumer<String> progress) {
         long first = ledger.nextStep(config.mechanism());
         double std = sigma * config.clipNorm();
-        double n = data.size();
         INDArray sumW = Nd4j.zeros(head.dataType(), head.inputs(), head.classes());
         INDArray sumB = head.hasBias() ? Nd4j.zeros(head.dataType(), 1, head.classes()) : null;
         Momentum momentum = new Momentum(head, config.momentum());
@@ -170,73 +161,12 @@ public final class HeadTrainer {
             if (sumB != null) {
                 sumB.assign(0);
             }
-            for (int c = 0; c < chunks; c++) {
-                FeatureSource.Chunk chunk = keep ? resident.get(c) : data.chunk(c);
-                head.accumulateClippedSum(chunk.features(), chunk.labels(), inputNorms.get(c), config.clipNorm(),
-                        sumW, sumB, scratch.get(c));
-            }
-            addNoise(noise, std, sumW, sumB);
-            momentum.apply(sumW.divi(n), sumB == null ? null : sumB.divi(n),
-                    config.learningRate().rate(t, config.steps()));
-            reportProgress(progress, t, config.steps());
-        }
-    }
-
-    private static String runPoisson(PrivateLinearHead head, FeatureSource data, HeadConfig config, double q,
-                                     double sigma, GaussianNoise noise, PrivacyLedger ledger,
-                                     Consumer<String> progress) {
-        if (data.size() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("Poisson mode indexes rows with int: " + data.size() + " rows are too many");
-        }
-        // dp-core's Poisson sampler draws which rows a step uses; it needs an in-memory dataset, so it gets one of
-        // n placeholder rows and only the drawn indices are used. The rows themselves come from the source, which
-        // may be an on-disk cache far larger than memory: each step reads about q·n rows, never the whole cache.
-        // Refuse bad rows before the first step is recorded: one pass over the source (as full batch does), so
-        // that a NaN feature or a broken label fails the run cleanly instead of after some steps were spent.
-        for (int c = 0; c < data.chunks(); c++) {
-            FeatureSource.Chunk chunk = data.chunk(c);
-            Inputs.checkFeatures(chunk.features(), "features (chunk " + c + ")");
-            Inputs.checkOneHot(chunk.labels(), chunk.features().size(0), data.classes());
-        }
-        int n = (int) data.size();
-        InMemoryDataset rowIds = InMemoryDataset.of(Nd4j.zeros(DataType.FLOAT, n, 1), Nd4j.zeros(DataType.FLOAT, n, 1));
-        PoissonSampler sampler = config.seed() == null ? PoissonSampler.secure(rowIds, q)
-                : PoissonSampler.seeded(rowIds, q, config.seed() ^ 0x5DEECE66DL);
-        DpEvent event = sampler.stepEvent(sigma);
-        long first = ledger.nextStep(config.mechanism());
-        double std = sigma * config.clipNorm();
-        double divisor = sampler.normalizer();
-        INDArray sumW = Nd4j.zeros(head.dataType(), head.inputs(), head.classes());
-        INDArray sumB = head.hasBias() ? Nd4j.zeros(head.dataType(), 1, head.classes()) : null;
-        Momentum momentum = new Momentum(head, config.momentum());
-        for (long t = 0; t < config.steps(); t++) {
-            record(ledger, config.mechanism(), event, first + t);
-            Batch batch = sampler.next();
-            sumW.assign(0);
-            if (sumB != null) {
-                sumB.assign(0);
-            }
-            // An empty batch still releases noise and still counts: skipping it would change the analysis.
-            if (!batch.isEmpty()) {
-                FeatureSource.Chunk rows = data.rows(batch.indices());
-                Inputs.checkFeatures(rows.features(), "features (step " + t + ")");
-                Inputs.checkOneHot(rows.labels(), rows.features().size(0), data.classes());
-                head.accumulateClippedSum(rows.features(), rows.labels(), null, config.clipNorm(), sumW, sumB, null);
-                // rows(...) gathers a fresh copy of the sampled rows (b·d values): free it now, or these off-heap
-                // copies accumulate until a Java GC happens to run (tens of GB for large feature matrices).
-                if (!rows.features().isView()) {
-                    PrivateLinearHead.release(rows.features());
-                }
-                if (!rows.labels().isView()) {
-                    PrivateLinearHead.release(rows.labels());
-                }
-            }
+            steps.addClippedSum(head, t, config.clipNorm(), sumW, sumB);
             addNoise(noise, std, sumW, sumB);
             momentum.apply(sumW.divi(divisor), sumB == null ? null : sumB.divi(divisor),
                     config.learningRate().rate(t, config.steps()));
             reportProgress(progress, t, config.steps());
         }
-        return sampler.description() + "; rows read from " + data.describe();
     }
 
     private static void record(PrivacyLedger ledger, String mechanism, DpEvent event, long step) {

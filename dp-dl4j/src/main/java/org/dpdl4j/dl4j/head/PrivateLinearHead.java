@@ -195,8 +195,11 @@ public final class PrivateLinearHead {
         return p.subi(y.dataType() == p.dataType() ? y : y.castTo(p.dataType()));
     }
 
-    /** ‖[x_i, 1]‖ (without the 1 when there is no bias) per row, [n, 1]: fixed across steps, computed once. */
-    INDArray inputNorms(INDArray x) {
+    /**
+     * ‖[x_i, 1]‖ (without the 1 when there is no bias) per row, [n, 1]: fixed across steps, so callers of
+     * {@link #accumulateClippedSum} may compute it once per row.
+     */
+    public INDArray inputNorms(INDArray x) {
         INDArray xi = input(x);
         INDArray squares = xi.mul(xi);
         INDArray sq = squares.sum(true, 1);
@@ -233,11 +236,18 @@ public final class PrivateLinearHead {
      * The sum over rows of per-example gradients clipped to L2 norm C (weights and bias together), added
      * into {@code sumW} [d, k] (c order) and {@code sumB} [1, k] (ignored without bias).
      *
+     * <p>The unchecked kernel behind {@link HeadTrainer} and every {@link HeadData}: it is public so that a
+     * distributed implementation (dp-spark) computes its per-partition sums with this very code rather than
+     * a copy. It does not check its inputs; callers check every row once ({@code Inputs.checkFeatures},
+     * {@code checkOneHot}) before the first step, as {@link HeadData#start} requires, and C once.
+     *
+     * @param y one-hot labels [n, k]
      * @param inputNorms {@link #inputNorms} of x, or {@code null} to compute them
+     * @param clipNorm C, finite and &gt; 0
      * @param scratch a c-order [n, k] array of the head's type to hold logits and residuals (reused from step
      *     to step, so a step allocates almost nothing), or {@code null} to allocate one
      */
-    void accumulateClippedSum(INDArray x, INDArray y, INDArray inputNorms, double clipNorm,
+    public void accumulateClippedSum(INDArray x, INDArray y, INDArray inputNorms, double clipNorm,
                               INDArray sumW, INDArray sumB, INDArray scratch) {
         INDArray xi = input(x);
         long n = xi.size(0);

@@ -4,7 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code bin/bench}: one subcommand per benchmark. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {AccountantBenchmark.class, DpSgdBenchmark.class, org.dpdl4j.examples.head.HeadBenchmark.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {AccountantBenchmark.class, DpSgdBenchmark.class, org.dpdl4j.examples.head.HeadBenchmark.class,
+        org.dpdl4j.examples.head.SparkHeadBenchmark.class},
         description = "dpdl4j benchmarks. Run them on a quiet machine: parallel builds distort timings several-fold.")
 public final class Bench implements Runnable {
 

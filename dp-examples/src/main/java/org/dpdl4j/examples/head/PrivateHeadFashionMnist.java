@@ -280,6 +280,59 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         }
     }
 
+    /** The frozen backbone: the network, its cache key (the recipe and pretraining settings) and whether it was cached. */
+    record Backbone(MultiLayerNetwork net, String key, boolean fromCache) {
+    }
+
+    /**
+     * The CNN pretrained on the public split, or the one a run with the same recipe and settings cached in
+     * {@code cacheDir} ({@code null}: no cache). Shared with the Spark example, which uses the same backbone.
+     */
+    static Backbone backbone(FashionMnist pub, long seed, int publicSize, int pretrainEpochs, int pretrainBatch,
+                             double pretrainLr, Path cacheDir, Consumer<String> log) throws IOException {
+        String backboneKey = String.format(Locale.ROOT, "%s|seed=%d|public=%d|epochs=%d|batch=%d|lr=%s", BACKBONE_RECIPE,
+                seed, publicSize, pretrainEpochs, pretrainBatch, pretrainLr);
+        Path backboneFile = cacheDir == null ? null : cacheDir.resolve("backbone-" + sha256(backboneKey) + ".zip");
+        MultiLayerNetwork net;
+        boolean backboneCached = backboneFile != null && Files.exists(backboneFile);
+        if (backboneCached) {
+            net = ModelSerializer.restoreMultiLayerNetwork(backboneFile.toFile(), false);
+            log.accept("backbone: reusing " + backboneFile + " (" + backboneKey + ")");
+        } else {
+            net = cnn(seed, pretrainLr);
+            pretrain(net, pub, pretrainEpochs, pretrainBatch, seed, log);
+            if (backboneFile != null) {
+                Files.createDirectories(cacheDir);
+                Path tmp = Files.createTempFile(cacheDir, "backbone", ".tmp");
+                ModelSerializer.writeModel(net, tmp.toFile(), false);
+                Files.move(tmp, backboneFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.writeString(cacheDir.resolve("backbone-" + sha256(backboneKey) + ".txt"), backboneKey + "\n");
+            }
+        }
+        return new Backbone(net, backboneKey, backboneCached);
+    }
+
+    /**
+     * The post-processing of the demo, fitted on the public features only: L2 normalisation, standardisation,
+     * PCA to {@code pca} dimensions (0: none), L2 normalisation again (without the normalisations when
+     * {@code normalize} is false).
+     */
+    static FeaturePipeline postProcessing(INDArray publicFeatures, boolean normalize, int pca) {
+        FeaturePipeline pipeline = FeaturePipeline.identity();
+        if (normalize) {
+            pipeline = pipeline.then(new L2Normalize(1.0));
+        }
+        INDArray pubN = pipeline.apply(publicFeatures);
+        pipeline = pipeline.then(Standardization.fitPublic(pubN, false));
+        if (pca > 0) {
+            pipeline = pipeline.then(Pca.fitPublic(pubN, pca, true));
+        }
+        if (normalize) {
+            pipeline = pipeline.then(new L2Normalize(1.0));
+        }
+        return pipeline;
+    }
+
     /**
      * What steps 1–3 produce, the same for every head trained on it: the output directory, the splits, the
      * frozen backbone, the cached features and their post-processing fitted on the public split.
@@ -326,25 +379,11 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
 
         // 1. Backbone: pretrained on the public split, or loaded from the cache.
         long t1 = System.nanoTime();
-        String backboneKey = String.format(Locale.ROOT, "%s|seed=%d|public=%d|epochs=%d|batch=%d|lr=%s", BACKBONE_RECIPE,
-                seed, publicSize, pretrainEpochs, pretrainBatch, pretrainLr);
-        Path backboneFile = noCache ? null : cacheDir.resolve("backbone-" + sha256(backboneKey) + ".zip");
-        MultiLayerNetwork net;
-        boolean backboneCached = backboneFile != null && Files.exists(backboneFile);
-        if (backboneCached) {
-            net = ModelSerializer.restoreMultiLayerNetwork(backboneFile.toFile(), false);
-            log.accept("backbone: reusing " + backboneFile + " (" + backboneKey + ")");
-        } else {
-            net = cnn(seed, pretrainLr);
-            pretrain(net, pub, pretrainEpochs, pretrainBatch, seed, log);
-            if (backboneFile != null) {
-                Files.createDirectories(cacheDir);
-                Path tmp = Files.createTempFile(cacheDir, "backbone", ".tmp");
-                ModelSerializer.writeModel(net, tmp.toFile(), false);
-                Files.move(tmp, backboneFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                Files.writeString(cacheDir.resolve("backbone-" + sha256(backboneKey) + ".txt"), backboneKey + "\n");
-            }
-        }
+        Backbone backbone = backbone(pub, seed, publicSize, pretrainEpochs, pretrainBatch, pretrainLr,
+                noCache ? null : cacheDir, log);
+        MultiLayerNetwork net = backbone.net();
+        String backboneKey = backbone.key();
+        boolean backboneCached = backbone.fromCache();
         seconds.put("pretrain", (System.nanoTime() - t1) / 1e9);
 
         // 2. Features of the frozen backbone (public, private, test), through the on-disk cache.
@@ -370,18 +409,7 @@ public final class PrivateHeadFashionMnist implements Callable<Integer> {
         long t3 = System.nanoTime();
         NeuralCollapse.Result nc = NeuralCollapse.onPublicData(pubF, pubY);
         log.accept(nc.toString());
-        FeaturePipeline pipeline = FeaturePipeline.identity();
-        if (!noNormalize) {
-            pipeline = pipeline.then(new L2Normalize(1.0));
-        }
-        INDArray pubN = pipeline.apply(pubF);
-        pipeline = pipeline.then(Standardization.fitPublic(pubN, false));
-        if (pca > 0) {
-            pipeline = pipeline.then(Pca.fitPublic(pubN, pca, true));
-        }
-        if (!noNormalize) {
-            pipeline = pipeline.then(new L2Normalize(1.0));
-        }
+        FeaturePipeline pipeline = postProcessing(pubF, !noNormalize, pca);
         log.accept("post-processing (all fitted on the public split):\n" + pipeline.describe());
         seconds.put("post-processing", (System.nanoTime() - t3) / 1e9);
         return new Prepared(dir, pub, priv, test, headMode, backboneKey, net, backboneCached, featureDir, privCache,
