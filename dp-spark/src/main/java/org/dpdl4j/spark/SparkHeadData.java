@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.dpdl4j.core.noise.KeyedRandom;
+import org.dpdl4j.core.parallel.RowParallel;
 import org.dpdl4j.dl4j.head.HeadData;
 import org.dpdl4j.dl4j.head.HeadMode;
 import org.dpdl4j.dl4j.head.HeadTrainer;
@@ -180,8 +181,9 @@ public final class SparkHeadData implements HeadData {
         PrivateLinearHead head = params.head();
         INDArray sumW = Nd4j.zeros(params.type(), params.inputs(), k);
         INDArray sumB = head.hasBias() ? Nd4j.zeros(params.type(), 1, k) : null;
-        DistributedSum.forEachSelected(blocks, selected, k, params.type(),
-                (x, y) -> head.accumulateClippedSum(x, y, null, clipNorm, sumW, sumB, null));
+        // Spark already runs one task per core: splitting a partition's rows over more threads would oversubscribe.
+        RowParallel.unsplit(() -> DistributedSum.forEachSelected(blocks, selected, k, params.type(),
+                (x, y) -> head.accumulateClippedSum(x, y, null, clipNorm, sumW, sumB, null)));
         DistributedSum.addInto(out, 0, sumW);
         if (sumB != null) {
             DistributedSum.addInto(out, params.inputs() * k, sumB);

@@ -3,6 +3,7 @@ package org.dpdl4j.core.parallel;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * adds the per-range results, so the output equals the unsplit computation up to floating-point
  * summation order; the sensitivity of a sum is unaffected. While a split runs, the native thread counts
  * are process-wide set to 1, so other ND4J work in the same process runs single-threaded for that time;
- * splits are serialised. {@code -Ddpdl4j.rowparallel=false} turns splitting off.
+ * a second split requested meanwhile runs unsplit on its own thread. {@code -Ddpdl4j.rowparallel=false} turns splitting off.
  */
 public final class RowParallel {
 
@@ -31,7 +32,8 @@ public final class RowParallel {
         void run(int part, long from, long to);
     }
 
-    private static final Object LOCK = new Object();
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    private static final ThreadLocal<Boolean> UNSPLIT = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private static final AtomicInteger COUNT = new AtomicInteger();
     private static ExecutorService pool;
     private static int poolSize;
@@ -54,7 +56,7 @@ public final class RowParallel {
      * {@code minRowsPerPart} rows. 1 means no split.
      */
     public static int parts(long rows, long minRowsPerPart) {
-        if (!Boolean.parseBoolean(System.getProperty("dpdl4j.rowparallel", "true"))) {
+        if (UNSPLIT.get() || !Boolean.parseBoolean(System.getProperty("dpdl4j.rowparallel", "true"))) {
             return 1;
         }
         int threads = Math.min(Nd4j.factory().blas().getMaxThreads(), Runtime.getRuntime().availableProcessors());
@@ -63,19 +65,34 @@ public final class RowParallel {
     }
 
     /**
-     * Runs {@code body} over [0, rows) in {@code parts} contiguous ranges, part 0 on the calling thread.
-     * With {@code parts == 1} it is a plain call. The first failure of any part is rethrown after all
-     * parts have ended, and the native thread counts are restored in every case.
+     * Runs {@code action} on this thread with splitting turned off ({@link #parts} returns 1): for callers
+     * that already run one task per core, such as Spark executors, where a split would oversubscribe them.
      */
-    public static void run(long rows, int parts, Range body) {
+    public static void unsplit(Runnable action) {
+        boolean before = UNSPLIT.get();
+        UNSPLIT.set(Boolean.TRUE);
+        try {
+            action.run();
+        } finally {
+            UNSPLIT.set(before);
+        }
+    }
+
+    /**
+     * Runs {@code body} over [0, rows) in {@code parts} contiguous ranges, part 0 on the calling thread,
+     * and returns how many parts ran. With {@code parts == 1}, or while another thread's split runs (splits
+     * never queue behind each other), it runs everything as part 0 and returns 1. The first failure of any
+     * part is rethrown after all parts have ended, and the native thread counts are restored in every case.
+     */
+    public static int run(long rows, int parts, Range body) {
         if (parts < 1) {
             throw new IllegalArgumentException("parts must be >= 1, got " + parts);
         }
-        if (parts == 1 || rows < parts) {
+        if (parts == 1 || rows < parts || !LOCK.tryLock()) {
             body.run(0, 0, rows);
-            return;
+            return 1;
         }
-        synchronized (LOCK) {
+        try {
             Blas blas = Nd4j.factory().blas();
             Environment env = Nd4j.getEnvironment();
             int blasThreads = blas.getMaxThreads();
@@ -90,6 +107,9 @@ public final class RowParallel {
                 blas.setMaxThreads(blasThreads);
                 env.setMaxThreads(nativeThreads);
             }
+            return parts;
+        } finally {
+            LOCK.unlock();
         }
     }
 

@@ -572,11 +572,11 @@ public final class DpSgdTrainer implements AutoCloseable {
         }
         int partChunk = (chunk + parts - 1) / parts;
         RowsResult[] results = new RowsResult[parts];
-        RowParallel.run(batch.size(), parts, (p, from, to) -> results[p] = clippedSumOfRows(
+        int ran = RowParallel.run(batch.size(), parts, (p, from, to) -> results[p] = clippedSumOfRows(
                 p == 0 ? engine : replicas.get(p - 1), batch, (int) from, (int) to, partChunk));
         double lossSum = 0;
-        INDArray[] norms = new INDArray[parts];
-        for (int p = 0; p < parts; p++) {
+        INDArray[] norms = new INDArray[ran];
+        for (int p = 0; p < ran; p++) {
             if (p > 0) {
                 flat.addi(replicas.get(p - 1).gradientTarget());
             }

@@ -63,4 +63,47 @@ class RowParallelTest {
         }
         assertThrows(IllegalArgumentException.class, () -> RowParallel.run(10, 0, (p, f, t) -> { }));
     }
+
+    @Test
+    void aSplitRequestedWhileAnotherRunsDoesNotWaitAndRunsAllRowsAsPartZero() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread other = new Thread(() -> RowParallel.run(10, 2, (part, from, to) -> {
+            if (part == 0) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        other.start();
+        inside.await();
+        try {
+            long[] covered = new long[3];
+            int ran = RowParallel.run(100, 2, (part, from, to) -> {
+                covered[0] = part;
+                covered[1] = from;
+                covered[2] = to;
+            });
+            assertEquals(1, ran);
+            assertEquals(0, covered[0]);
+            assertEquals(0, covered[1]);
+            assertEquals(100, covered[2]);
+        } finally {
+            release.countDown();
+            other.join();
+        }
+    }
+
+    @Test
+    void unsplitTurnsSplittingOffOnThisThreadOnly() throws Exception {
+        int[] inside = new int[1];
+        RowParallel.unsplit(() -> inside[0] = RowParallel.parts(1_000_000, 1));
+        assertEquals(1, inside[0]);
+        int outside = RowParallel.parts(1_000_000, 1);
+        assertEquals(Math.min(Nd4j.factory().blas().getMaxThreads(), Runtime.getRuntime().availableProcessors()),
+                outside);
+    }
 }
