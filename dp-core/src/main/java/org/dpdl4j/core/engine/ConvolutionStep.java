@@ -114,6 +114,11 @@ final class ConvolutionStep implements LayerStep {
         return buffers;
     }
 
+    @Override
+    public long forwardMacsPerExample() {
+        return geom == null ? 0 : outC * k * positions();
+    }
+
     private long positions() {
         return (long) geom.outH() * geom.outW();
     }

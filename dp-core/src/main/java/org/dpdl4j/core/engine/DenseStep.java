@@ -46,6 +46,11 @@ class DenseStep implements LayerStep {
     INDArray delta;        // dL/dz
     INDArray deltaPre;     // dL/d(a·W): equals delta without LayerNorm
 
+    @Override
+    public long forwardMacsPerExample() {
+        return views.param("W").length();
+    }
+
     DenseStep(int index, Layer layer, boolean trainable, INDArray gradientView) {
         this.index = index;
         this.views = new ParamViews(layer, gradientView);

@@ -43,6 +43,15 @@ interface LayerStep {
     /** Releases the arrays kept for the backward pass (reusable buffers are kept, see {@link #buffers()}). */
     void clear();
 
+    /**
+     * Multiply-adds of this layer's forward pass per example, as of the last batch (0 when unknown or
+     * negligible): the engine's estimate of how much work a row carries, to decide whether splitting a
+     * batch over threads pays.
+     */
+    default long forwardMacsPerExample() {
+        return 0;
+    }
+
     /** The buffers this step reuses across batches, or null when it keeps none. */
     default Buffers buffers() {
         return null;

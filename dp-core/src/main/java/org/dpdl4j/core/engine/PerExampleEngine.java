@@ -301,6 +301,19 @@ public final class PerExampleEngine {
     }
 
     /**
+     * Estimated multiply-adds of one example's forward pass through the dense and convolution layers, as of
+     * the last batch (0 before the first): backward costs about twice as much. Used to decide whether a
+     * batch is worth splitting over threads.
+     */
+    public long forwardMacsPerExample() {
+        long macs = 0;
+        for (LayerStep s : steps) {
+            macs += s.forwardMacsPerExample();
+        }
+        return macs;
+    }
+
+    /**
      * The [1, numParams] array that {@link PerExampleGradients#writeClippedSum} writes into: the network's
      * flattened gradient for an engine made by {@code of}, the replica's own array for a {@link #replica}.
      */
