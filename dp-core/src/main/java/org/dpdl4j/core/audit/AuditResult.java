@@ -1,8 +1,5 @@
 package org.dpdl4j.core.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,24 +40,12 @@ public record AuditResult(String audit, double claimedEpsilon, double delta, dou
 
     /** The result as one JSON object (snake_case keys). */
     public String toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("audit", audit);
-        m.put("claimed_epsilon", claimedEpsilon);
-        m.put("epsilon_lower_bound", epsilonLowerBound);
-        m.put("delta", delta);
-        m.put("confidence", 1 - significance);
-        m.put("exceeds_claim", exceedsClaim());
-        m.put("canaries", canaries);
-        m.put("included", included);
-        m.put("guesses", guesses);
-        m.put("correct", correct);
-        m.put("mechanism", mechanism);
-        m.put("notes", notes);
-        try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the audit result as JSON", e);
-        }
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("canaries", canaries);
+        counts.put("included", included);
+        counts.put("guesses", guesses);
+        counts.put("correct", correct);
+        return AuditJson.write(audit, claimedEpsilon, epsilonLowerBound, delta, significance, counts, mechanism, notes);
     }
 
     @Override

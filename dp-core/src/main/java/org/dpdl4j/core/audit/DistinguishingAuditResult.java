@@ -1,8 +1,5 @@
 package org.dpdl4j.core.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,24 +39,12 @@ public record DistinguishingAuditResult(String audit, double claimedEpsilon, dou
 
     /** The result as one JSON object (snake_case keys). */
     public String toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("audit", audit);
-        m.put("claimed_epsilon", claimedEpsilon);
-        m.put("epsilon_lower_bound", epsilonLowerBound);
-        m.put("delta", delta);
-        m.put("confidence", 1 - significance);
-        m.put("exceeds_claim", exceedsClaim());
-        m.put("trials_per_dataset", trials);
-        m.put("threshold", threshold);
-        m.put("false_positives", falsePositives);
-        m.put("false_negatives", falseNegatives);
-        m.put("mechanism", mechanism);
-        m.put("notes", notes);
-        try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the audit result as JSON", e);
-        }
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("trials_per_dataset", trials);
+        counts.put("threshold", threshold);
+        counts.put("false_positives", falsePositives);
+        counts.put("false_negatives", falseNegatives);
+        return AuditJson.write(audit, claimedEpsilon, epsilonLowerBound, delta, significance, counts, mechanism, notes);
     }
 
     @Override
