@@ -116,40 +116,41 @@ class ScatteringProperties {
     @Property(tries = 30)
     void aOnePixelShiftChangesTheFeaturesMuchLessThanTheImage(@ForAll @LongRange(min = 0, max = 1_000_000) long seed,
                                                               @ForAll @IntRange(min = 0, max = 3) int direction) {
-        // Noise or thin strokes: a one-pixel shift changes such an image by 70-130% of its norm.
+        // Noise or thin strokes: a one-pixel shift changes such an image by 70-130% of its norm, mostly at high
+        // frequencies, which the averaging removes. (Smooth images change little and mostly at low frequencies,
+        // which S keeps, so they are left to the next property.)
         Random r = new Random(seed);
         double[] x = seed % 2 == 0 ? TestImages.noise(r, SIDE, SIDE) : TestImages.strokes(r, SIDE, SIDE);
         double[] moved = moved(x, direction);
-        double inputChange = TestImages.distance(x, moved) / TestImages.norm(x);
-        double featureChange = relativeChange(SCATTERNET::transform, x, moved);
-        assertTrue(featureChange <= STABILITY_RATIO * inputChange, String.format(java.util.Locale.ROOT,
-                "relative feature change %.3f > %.2f x relative image change %.3f", featureChange, STABILITY_RATIO,
-                inputChange));
+        double imageChange = TestImages.distance(x, moved);
+        double featureChange = TestImages.distance(SCATTERNET.transform(x), SCATTERNET.transform(moved));
+        assertTrue(featureChange <= STABILITY_RATIO * imageChange, String.format(java.util.Locale.ROOT,
+                "||S(x_t) - S(x)|| = %.4g > %.2f x ||x_t - x|| = %.4g", featureChange, STABILITY_RATIO, imageChange));
     }
 
     @Property(tries = 30)
     void theFeatureChangeOfAOnePixelShiftIsSmallOnTheAveragingScale(@ForAll @LongRange(min = 0, max = 1_000_000) long seed,
                                                                      @ForAll @IntRange(min = 0, max = 3) int direction) {
-        // Translation stability: ‖S(x_τ) − S(x)‖ ≤ C·(|τ|/2^J)·‖S(x)‖ (here |τ| = 1, 2^J = 4), on every image kind.
+        // Translation stability (Mallat 2012): ||S(x_t) - S(x)|| <= C (|t| / 2^J) ||x||, here |t| = 1 and 2^J = 4.
         double[] x = TestImages.random(seed, SIDE, SIDE);
-        double featureChange = relativeChange(SCATTERNET::transform, x, moved(x, direction));
-        assertTrue(featureChange <= SHIFT_CONSTANT / 4, "relative feature change " + featureChange);
+        double featureChange = TestImages.distance(SCATTERNET.transform(x), SCATTERNET.transform(moved(x, direction)));
+        assertTrue(featureChange <= SHIFT_CONSTANT / 4 * TestImages.norm(x), String.format(java.util.Locale.ROOT,
+                "||S(x_t) - S(x)|| = %.4g > %.2f / 4 x ||x|| = %.4g", featureChange, SHIFT_CONSTANT, TestImages.norm(x)));
     }
 
-    /** Measured: at most ~0.32 on noise and strokes, against ~0.6 for the unaveraged modulus |x⋆ψ| on noise. */
-    static final double STABILITY_RATIO = 0.45;
-    /** Measured relative changes for one-pixel shifts stay below ~0.37 = 1.45/4. */
-    static final double SHIFT_CONSTANT = 1.8;
+    /*
+     * Both bounds are measured, not derived. Over 6,000 seeds of each image kind and all four one-pixel shifts:
+     * ||S(x_t) - S(x)|| / ||x_t - x|| reached 0.058 on noise and 0.117 on strokes (the unaveraged modulus
+     * |x * psi| reaches 0.24 on noise: see ScatteringTransformTest), and ||S(x_t) - S(x)|| / ||x|| reached
+     * 0.122 (strokes), i.e. C = 0.49. Relative to ||S(x)|| instead the change is not usefully bounded: thin
+     * strokes keep little energy in S(x), and one shift moved S(x) by 85% of its norm.
+     */
+    static final double STABILITY_RATIO = 0.18;
+    static final double SHIFT_CONSTANT = 1.0;
 
     static double[] moved(double[] x, int direction) {
         int[][] moves = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
         return TestImages.shift(x, SIDE, SIDE, moves[direction][0], moves[direction][1]);
-    }
-
-    /** ‖F(y) − F(x)‖ / ‖F(x)‖. */
-    static double relativeChange(java.util.function.UnaryOperator<double[]> f, double[] x, double[] y) {
-        double[] fx = f.apply(x);
-        return TestImages.distance(fx, f.apply(y)) / TestImages.norm(fx);
     }
 
     private static double sq(double[][] z) {

@@ -46,7 +46,15 @@ final class TestImages {
         return x;
     }
 
+    /** Four thin strokes, kept {@link #STROKE_MARGIN} pixels inside the border so a one-pixel shift keeps them. */
     static double[] strokes(Random r, int h, int w) {
+        return strokes(r, h, w, STROKE_MARGIN);
+    }
+
+    /** Pixels a stroke keeps from the border: {@link #shift} requires content to stay inside the image. */
+    static final int STROKE_MARGIN = 2;
+
+    static double[] strokes(Random r, int h, int w, int margin) {
         double[] x = new double[h * w];
         for (int s = 0; s < 4; s++) {
             double y0 = r.nextDouble() * h;
@@ -56,7 +64,7 @@ final class TestImages {
             for (double t = 0; t < len; t += 0.25) {
                 int a = (int) (y0 + t * Math.sin(ang));
                 int b = (int) (x0 + t * Math.cos(ang));
-                if (a >= 0 && a < h && b >= 0 && b < w) {
+                if (a >= margin && a < h - margin && b >= margin && b < w - margin) {
                     x[a * w + b] = 1;
                 }
             }
