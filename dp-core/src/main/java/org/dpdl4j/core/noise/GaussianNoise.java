@@ -35,6 +35,16 @@ public interface GaussianNoise {
      */
     void addTo(INDArray target, double std, INDArray mask);
 
+    /**
+     * Hint that the next {@code addTo} call will noise {@code count} values: an implementation may start
+     * drawing that noise now, on a spare core, while the caller computes the values. Does nothing by default.
+     * The noise drawn ahead is used by that next call only if it noises exactly {@code count} values, and is
+     * discarded otherwise; it is never used twice. Drawing early is safe because the noise does not depend
+     * on the data.
+     */
+    default void drawAhead(long count) {
+    }
+
     /** Whether this noise is suitable for a private release (unpredictable and floating-point hardened). */
     boolean secure();
 

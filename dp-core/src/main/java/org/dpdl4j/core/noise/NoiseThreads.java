@@ -1,11 +1,7 @@
 package org.dpdl4j.core.noise;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -32,47 +28,13 @@ final class NoiseThreads {
 
     /** Runs {@code body} for k = 0..parts-1: k = 0 on the calling thread, the others on the pool; rethrows the first failure. */
     static void run(int parts, IntConsumer body) {
-        ExecutorService p = pool();
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int k = 1; k < parts; k++) {
-            int part = k;
-            futures.add(p.submit(() -> body.accept(part)));
-        }
-        Throwable failure = null;
-        try {
-            body.accept(0);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        boolean interrupted = false;
-        for (Future<?> f : futures) {
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause();
-                    }
-                    break;
-                } catch (InterruptedException e) {
-                    // The lanes write into the caller's array, so wait for them before returning.
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure instanceof RuntimeException r) {
-            throw r;
-        }
-        if (failure instanceof Error err) {
-            throw err;
-        }
-        if (failure != null) {
-            throw new IllegalStateException("noise lane failed", failure);
-        }
+        // The lanes write into the caller's array: ForkJoin returns only after every lane has ended.
+        org.dpdl4j.core.parallel.ForkJoin.run(pool(), parts, body);
+    }
+
+    /** Runs {@code task} on a noise thread. */
+    static java.util.concurrent.Future<?> submit(Runnable task) {
+        return pool().submit(task);
     }
 
     private static ExecutorService pool() {

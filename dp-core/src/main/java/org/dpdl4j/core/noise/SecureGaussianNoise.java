@@ -63,6 +63,11 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
 
     /** Independent streams, one per thread that may work on a call; lane 0 runs on the calling thread. */
     private final Lane[] lanes;
+    /** A draw ahead in progress or done and not yet used (guarded by this). */
+    private java.util.concurrent.Future<?> ahead;
+    private int aheadCount;
+    /** Per lane, the normals drawn ahead; reused, and overwritten by every draw. */
+    private double[][] aheadNormals = new double[0][];
 
     /** Noise under a fresh key from a new {@link SecureRandom} (on Linux: NativePRNG, seeded from /dev/urandom). */
     public SecureGaussianNoise() {
@@ -129,23 +134,96 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
     @Override
     void addToDoubles(double[] values, int[] positions, double std) {
         Grid grid = new Grid(std);
-        inLanes(positions == null ? values.length : positions.length, (lane, from, to) -> lane.addToDoubles(values, positions, from, to, grid));
+        int n = positions == null ? values.length : positions.length;
+        double[][] drawn = takeAhead(n);
+        inLanes(n, (k, from, to) -> lanes[k].addToDoubles(values, positions, from, to, grid, drawn == null ? null : drawn[k]));
     }
 
     @Override
     void addToFloats(float[] values, int[] positions, double std) {
         Grid grid = new Grid(std);
-        inLanes(positions == null ? values.length : positions.length, (lane, from, to) -> lane.addToFloats(values, positions, from, to, grid));
+        int n = positions == null ? values.length : positions.length;
+        double[][] drawn = takeAhead(n);
+        inLanes(n, (k, from, to) -> lanes[k].addToFloats(values, positions, from, to, grid, drawn == null ? null : drawn[k]));
     }
 
     /** One standard normal from lane 0's stream (the stream that a small {@link #addTo} draws from). */
-    double nextStandardNormal() {
+    synchronized double nextStandardNormal() {
+        awaitAhead();
         return lanes[0].nextStandardNormal();
     }
 
-    /** Work on the values with indices [from, to) of a call, by one lane. */
+    /**
+     * Draws, on a noise thread, exactly the normals that the next call on {@code count} values would draw
+     * (the same lanes, the same ranges, in the same stream order), so that call only adds them: its output
+     * is bit-identical to a call without drawing ahead.
+     */
+    @Override
+    public synchronized void drawAhead(long count) {
+        awaitAhead();
+        ahead = null;
+        if (count < 1 || count > Integer.MAX_VALUE) {
+            return;
+        }
+        int n = (int) count;
+        int used = lanesUsed(n);
+        if (aheadNormals.length < used) {
+            aheadNormals = java.util.Arrays.copyOf(aheadNormals, used);
+        }
+        double[][] buffers = aheadNormals;
+        for (int k = 0; k < used; k++) {
+            int size = rangeEnd(n, used, k) - rangeEnd(n, used, k - 1);
+            if (buffers[k] == null || buffers[k].length < size) {
+                buffers[k] = new double[size];
+            }
+        }
+        aheadCount = n;
+        ahead = NoiseThreads.submit(() -> {
+            for (int k = 0; k < used; k++) {
+                lanes[k].take(buffers[k], rangeEnd(n, used, k) - rangeEnd(n, used, k - 1));
+            }
+        });
+    }
+
+    /** Waits for a draw ahead to end (its normals stay reserved). A failed draw fails the caller. */
+    private void awaitAhead() {
+        if (ahead == null) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    ahead.get();
+                    return;
+                } catch (InterruptedException e) {
+                    // The draw is writing lane state; it must end before the lanes are used again.
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    ahead = null;
+                    throw new IllegalStateException("drawing secure noise failed: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The normals drawn ahead for a call on n values, or null (none, or drawn for another count: discarded). */
+    private double[][] takeAhead(int n) {
+        if (ahead == null) {
+            return null;
+        }
+        awaitAhead();
+        ahead = null;
+        return aheadCount == n ? aheadNormals : null;
+    }
+
+    /** Work on the values with indices [from, to) of a call, by lane k. */
     private interface LaneWork {
-        void run(Lane lane, int from, int to);
+        void run(int k, int from, int to);
     }
 
     /**
@@ -153,12 +231,21 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
      * n, never on the values, and each lane draws from its own stream, so the split leaks nothing.
      */
     private void inLanes(int n, LaneWork work) {
-        int used = Math.max(1, Math.min(lanes.length, n / MIN_VALUES_PER_LANE));
+        int used = lanesUsed(n);
         if (used == 1) {
-            work.run(lanes[0], 0, n);
+            work.run(0, 0, n);
             return;
         }
-        NoiseThreads.run(used, k -> work.run(lanes[k], (int) ((long) n * k / used), (int) ((long) n * (k + 1) / used)));
+        NoiseThreads.run(used, k -> work.run(k, rangeEnd(n, used, k - 1), rangeEnd(n, used, k)));
+    }
+
+    private int lanesUsed(int n) {
+        return Math.max(1, Math.min(lanes.length, n / MIN_VALUES_PER_LANE));
+    }
+
+    /** End of lane k's range when n values are split over {@code used} lanes (0 for k = −1). */
+    private static int rangeEnd(int n, int used, int k) {
+        return (int) ((long) n * (k + 1) / used);
     }
 
     /** A stream of standard normals: its own AES-CTR keystream and a block of normals drawn from it. */
@@ -172,7 +259,14 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
             this.random = random;
         }
 
-        void addToDoubles(double[] values, int[] positions, int from, int to, Grid grid) {
+        void addToDoubles(double[] values, int[] positions, int from, int to, Grid grid, double[] drawn) {
+            if (drawn != null) {
+                for (int j = 0; j < to - from; j++) {
+                    int i = positions == null ? from + j : positions[from + j];
+                    values[i] = noised(values[i], drawn[j], grid);
+                }
+                return;
+            }
             for (int done = from; done < to; ) {
                 int m = takeNormals(to - done);
                 int at = nextNormal - m;
@@ -190,8 +284,15 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
             }
         }
 
-        void addToFloats(float[] values, int[] positions, int from, int to, Grid grid) {
+        void addToFloats(float[] values, int[] positions, int from, int to, Grid grid, double[] drawn) {
             // The cast is a correctly rounded function of the double result, so it adds no dependence on x.
+            if (drawn != null) {
+                for (int j = 0; j < to - from; j++) {
+                    int i = positions == null ? from + j : positions[from + j];
+                    values[i] = (float) noised(values[i], drawn[j], grid);
+                }
+                return;
+            }
             for (int done = from; done < to; ) {
                 int m = takeNormals(to - done);
                 int at = nextNormal - m;
@@ -212,6 +313,15 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
         double nextStandardNormal() {
             takeNormals(1);
             return normals[nextNormal - 1];
+        }
+
+        /** Copies the next {@code count} normals of the stream into {@code into[0, count)}. */
+        void take(double[] into, int count) {
+            for (int done = 0; done < count; ) {
+                int m = takeNormals(count - done);
+                System.arraycopy(normals, nextNormal - m, into, done, m);
+                done += m;
+            }
         }
 
         /**

@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
@@ -23,6 +24,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * summation order; the sensitivity of a sum is unaffected. While a split runs, the native thread counts
  * are process-wide set to 1, so other ND4J work in the same process runs single-threaded for that time;
  * a second split requested meanwhile runs unsplit on its own thread. {@code -Ddpdl4j.rowparallel=false} turns splitting off.
+ *
+ * <p>Three native settings are involved: OpenBLAS's thread count (process-wide; changing it costs about
+ * 0.3 ms here), libnd4j's master thread count, and
+ * the OpenMP team size of each calling thread, which libnd4j's OpenMP kernels (softmax, pullRows) read and
+ * the other two do not change ({@link OmpThreads}). Threads of the split's own pool keep a team size of 1.
  */
 public final class RowParallel {
 
@@ -38,6 +44,8 @@ public final class RowParallel {
     private static ExecutorService pool;
     private static int poolSize;
     private static volatile boolean active;
+    /** The settings singleThreadedNative replaced, while its body runs (written and read under LOCK). */
+    private static NativeThreads scoped;
 
     private RowParallel() {
     }
@@ -56,10 +64,12 @@ public final class RowParallel {
      * {@code minRowsPerPart} rows. 1 means no split.
      */
     public static int parts(long rows, long minRowsPerPart) {
-        if (UNSPLIT.get() || !Boolean.parseBoolean(System.getProperty("dpdl4j.rowparallel", "true"))) {
+        if (UNSPLIT.get() || !enabled()) {
             return 1;
         }
-        int threads = Math.min(Nd4j.factory().blas().getMaxThreads(), Runtime.getRuntime().availableProcessors());
+        int blasThreads = LOCK.isHeldByCurrentThread() && scoped != null ? scoped.blas
+                : Nd4j.factory().blas().getMaxThreads();
+        int threads = Math.min(blasThreads, Runtime.getRuntime().availableProcessors());
         long byRows = rows / Math.max(1, minRowsPerPart);
         return (int) Math.max(1, Math.min(threads, byRows));
     }
@@ -93,19 +103,16 @@ public final class RowParallel {
             return 1;
         }
         try {
-            Blas blas = Nd4j.factory().blas();
-            Environment env = Nd4j.getEnvironment();
-            int blasThreads = blas.getMaxThreads();
-            int nativeThreads = env.maxThreads();
-            blas.setMaxThreads(1);
-            env.setMaxThreads(1);
+            // Inside singleThreadedNative the native settings are already single-threaded.
+            NativeThreads saved = scoped == null ? NativeThreads.setSingle() : null;
             active = true;
             try {
                 ForkJoin.run(pool(parts - 1), parts, k -> body.run(k, rows * k / parts, rows * (k + 1) / parts));
             } finally {
                 active = false;
-                blas.setMaxThreads(blasThreads);
-                env.setMaxThreads(nativeThreads);
+                if (saved != null) {
+                    saved.restore();
+                }
             }
             return parts;
         } finally {
@@ -113,11 +120,75 @@ public final class RowParallel {
         }
     }
 
+    /**
+     * Runs {@code body} on this thread with ND4J's native kernels single-threaded, then restores their
+     * settings: for a whole training step, so that its small kernels, its secure noise (drawn on Java
+     * threads) and its updater no longer share the cores with native workers spinning between kernels.
+     * {@link #parts} and {@link #run} inside it still split over the cores the native settings allowed
+     * before. Nested calls, calls while another thread holds a split, and {@code -Ddpdl4j.rowparallel=false}
+     * just run {@code body}.
+     */
+    public static <T> T singleThreadedNative(Supplier<T> body) {
+        if (LOCK.isHeldByCurrentThread() || UNSPLIT.get() || !enabled() || !LOCK.tryLock()) {
+            return body.get();
+        }
+        try {
+            NativeThreads saved = NativeThreads.setSingle();
+            scoped = saved;
+            try {
+                return body.get();
+            } finally {
+                scoped = null;
+                saved.restore();
+            }
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    /** True on the thread that runs a {@link #singleThreadedNative} body, where one core is left to spare. */
+    public static boolean singleThreaded() {
+        return LOCK.isHeldByCurrentThread() && scoped != null;
+    }
+
+    private static boolean enabled() {
+        return Boolean.parseBoolean(System.getProperty("dpdl4j.rowparallel", "true"));
+    }
+
+    /** The native thread settings from before they were set to 1, to restore them. */
+    private record NativeThreads(int blas, int nd4jMaster, int omp) {
+
+        static NativeThreads setSingle() {
+            Blas blas = Nd4j.factory().blas();
+            Environment env = Nd4j.getEnvironment();
+            NativeThreads saved = new NativeThreads(blas.getMaxThreads(), env.maxMasterThreads(), OmpThreads.get());
+            if (saved.blas != 1) {
+                blas.setMaxThreads(1);
+            }
+            // libnd4j 1.0.0-M2.1 ignores Environment.setMaxThreads; its thread helpers read the master count.
+            env.setMaxMasterThreads(1);
+            OmpThreads.set(1);
+            return saved;
+        }
+
+        void restore() {
+            if (blas != 1) {
+                Nd4j.factory().blas().setMaxThreads(blas);
+            }
+            Nd4j.getEnvironment().setMaxMasterThreads(nd4jMaster);
+            OmpThreads.set(omp);
+        }
+    }
+
     private static ExecutorService pool(int workers) {
         if (pool == null || poolSize < workers) {
             ExecutorService old = pool;
             pool = Executors.newFixedThreadPool(workers, r -> {
-                Thread t = new Thread(r, "dpdl4j-rows-" + COUNT.incrementAndGet());
+                Thread t = new Thread(() -> {
+                    // This thread only runs parts of splits: its OpenMP kernels stay on it.
+                    OmpThreads.set(1);
+                    r.run();
+                }, "dpdl4j-rows-" + COUNT.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             });

@@ -68,6 +68,8 @@ public final class DpSgdTrainer implements AutoCloseable {
     /** Forward multiply-adds per thread below which a batch is not split ({@code -Ddpdl4j.rowparallel.minMacs}). */
     private static final long MIN_MACS_PER_PART = 50_000_000L;
     private final boolean trainsAll;
+    /** Cached {@link #noisedCoordinates()}; −1 until first needed. */
+    private long noisedCoordinates = -1;
     private final BatchSampler sampler;
     private final GaussianNoise noise;
     private final ReleaseRule release;
@@ -433,7 +435,10 @@ public final class DpSgdTrainer implements AutoCloseable {
      * @throws UncheckedIOException if the ledger cannot be written: then no update was applied
      */
     public boolean step() {
-        return stepOn(null);
+        // A replicable engine runs its own kernels, so the whole step can run with single-threaded native
+        // kernels (RowParallel): large batches still split over every core, and small ones leave a core free
+        // for the noise, drawn ahead there. Engines with DL4J fallback layers keep DL4J's own threading.
+        return engine.replicable() ? RowParallel.singleThreadedNative(() -> stepOn(null)) : stepOn(null);
     }
 
     /**
@@ -442,11 +447,13 @@ public final class DpSgdTrainer implements AutoCloseable {
      *
      * <p>The step's ledger record (or budget charge) is written and forced to disk on a background thread
      * while the batch is sampled and its clipped gradient sum is computed, and the step waits for it
-     * before noise is drawn and anything is released: nothing computed from the data leaves this method,
+     * before noise is added and anything is released: nothing computed from the data leaves this method,
      * and no parameter changes, until the record is durable. If the record fails, or the budget refuses
      * the step, the computed sum is discarded (the gradient view is zeroed) and no update happens, and the
      * next call tries the same step index again. If the gradient computation fails, the record still
-     * stands (over-counting, never under-counting) and its index counts as taken.
+     * stands (over-counting, never under-counting) and its index counts as taken. The noise itself may
+     * be drawn ahead, during the computation, since it does not depend on the data; a step that ends
+     * without release leaves it unused, and noise is never used twice ({@link GaussianNoise#drawAhead}).
      */
     boolean stepOn(Batch given) {
         if (stoppedByBudget) {
@@ -468,7 +475,12 @@ public final class DpSgdTrainer implements AutoCloseable {
         try {
             Batch batch = given != null ? given : sampler.next();
             batchSize = batch.size();
-            norms = accumulateClippedSum(batch, flat);
+            int parts = parts(batch);
+            if (parts == 1 && RowParallel.singleThreaded()) {
+                // The clipped sum below runs on this core only: draw the step's noise on the other meanwhile.
+                noise.drawAhead(noisedCoordinates());
+            }
+            norms = accumulateClippedSum(batch, flat, parts);
         } catch (RuntimeException | Error e) {
             flat.assign(0);
             if (awaitRecord(record, e)) {
@@ -552,20 +564,35 @@ public final class DpSgdTrainer implements AutoCloseable {
         return recorder;
     }
 
+    /** How many row ranges (one per core) the batch's clipped sum is split into; 1 for no split. */
+    private int parts(Batch batch) {
+        if (batch.size() == 0 || !engine.replicable()) {
+            return 1;
+        }
+        // Split only when each thread gets enough work to pay for the hand-over: measured on 2 cores, an MLP
+        // 784-256-10 at batch 256 (~26M multiply-adds per half) gained nothing, a CNN or a 1M-parameter MLP did.
+        long macs = engine.forwardMacsPerExample();
+        long minMacs = Long.getLong("dpdl4j.rowparallel.minMacs", MIN_MACS_PER_PART);
+        long minRows = macs == 0 ? Long.MAX_VALUE : Math.max(MIN_ROWS_PER_PART, minMacs / macs);
+        return RowParallel.parts(batch.size(), minRows);
+    }
+
+    /** How many coordinates the noise covers: the trained ones. */
+    private long noisedCoordinates() {
+        if (noisedCoordinates < 0) {
+            noisedCoordinates = trainsAll ? net.numParams() : engine.trainableMask().sumNumber().longValue();
+        }
+        return noisedCoordinates;
+    }
+
     /** Writes the clipped sum into {@code flat}; returns the per-example norms, or null for an empty batch. */
-    private INDArray accumulateClippedSum(Batch batch, INDArray flat) {
+    private INDArray accumulateClippedSum(Batch batch, INDArray flat, int parts) {
         flat.assign(0);
         if (batch.size() == 0) {
             lastLoss = Double.NaN;
             return null;
         }
         int chunk = config.physicalBatchSize() > 0 ? config.physicalBatchSize() : batch.size();
-        // Split only when each thread gets enough work to pay for the hand-over: measured on 2 cores, an MLP
-        // 784-256-10 at batch 256 (~26M multiply-adds per half) gained nothing, a CNN or a 1M-parameter MLP did.
-        long macs = engine.forwardMacsPerExample();
-        long minMacs = Long.getLong("dpdl4j.rowparallel.minMacs", MIN_MACS_PER_PART);
-        long minRows = macs == 0 ? Long.MAX_VALUE : Math.max(MIN_ROWS_PER_PART, minMacs / macs);
-        int parts = engine.replicable() ? RowParallel.parts(batch.size(), minRows) : 1;
         if (parts == 1) {
             RowsResult r = clippedSumOfRows(engine, batch, 0, batch.size(), chunk);
             lastLoss = r.lossSum() / batch.size();

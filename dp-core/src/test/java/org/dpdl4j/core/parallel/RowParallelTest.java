@@ -106,4 +106,71 @@ class RowParallelTest {
         assertEquals(Math.min(Nd4j.factory().blas().getMaxThreads(), Runtime.getRuntime().availableProcessors()),
                 outside);
     }
+
+    @Test
+    void singleThreadedNativeSetsEveryNativeCountToOneAndRestoresThemAfterAFailure() {
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        int nativeThreads = Nd4j.getEnvironment().maxThreads();
+        int master = Nd4j.getEnvironment().maxMasterThreads();
+        int omp = OmpThreads.get();
+        org.junit.jupiter.api.Assumptions.assumeTrue(omp > 0, "the CPU backend exposes the OpenMP team size");
+        int[] inside = new int[5];
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RowParallel.singleThreadedNative(() -> {
+            inside[0] = Nd4j.factory().blas().getMaxThreads();
+            inside[1] = Nd4j.getEnvironment().maxThreads();
+            inside[2] = Nd4j.getEnvironment().maxMasterThreads();
+            inside[3] = OmpThreads.get();
+            inside[4] = RowParallel.singleThreaded() ? 1 : 0;
+            throw new IllegalStateException("step failed");
+        }));
+        assertEquals("step failed", e.getMessage());
+        assertEquals(1, inside[0]);
+        assertEquals(1, inside[2]);
+        assertEquals(1, inside[3], "this thread's OpenMP team, which softmax and pullRows read");
+        assertEquals(1, inside[4]);
+        assertEquals(blas, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(nativeThreads, Nd4j.getEnvironment().maxThreads());
+        assertEquals(master, Nd4j.getEnvironment().maxMasterThreads());
+        assertEquals(omp, OmpThreads.get());
+        assertTrue(!RowParallel.singleThreaded());
+    }
+
+    @Test
+    void splitsInsideASingleThreadedScopeStillUseTheCoresAndItsWorkersKeepOneOpenMpThread() {
+        int outside = RowParallel.parts(1_000_000, 1);
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        int[] parts = new int[1];
+        int[] ompInParts = {-1, -1};
+        int ran = RowParallel.singleThreadedNative(() -> {
+            parts[0] = RowParallel.parts(1_000_000, 1);
+            return RowParallel.run(1000, 2, (part, from, to) -> ompInParts[part] = OmpThreads.get());
+        });
+        assertEquals(outside, parts[0], "parts follow the thread count from before the scope");
+        assertEquals(2, ran);
+        if (OmpThreads.get() > 0) {
+            assertEquals(1, ompInParts[0]);
+            assertEquals(1, ompInParts[1]);
+        }
+        assertEquals(blas, Nd4j.factory().blas().getMaxThreads());
+    }
+
+    @Test
+    void nestedAndTurnedOffScopesJustRunTheirBody() {
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        int[] nested = new int[1];
+        RowParallel.singleThreadedNative(() -> RowParallel.singleThreadedNative(() -> {
+            nested[0] = Nd4j.factory().blas().getMaxThreads();
+            return null;
+        }));
+        assertEquals(1, nested[0]);
+        assertEquals(blas, Nd4j.factory().blas().getMaxThreads(), "the inner scope must not restore 1 for the outer");
+        System.setProperty("dpdl4j.rowparallel", "false");
+        try {
+            int[] off = new int[1];
+            RowParallel.singleThreadedNative(() -> off[0] = Nd4j.factory().blas().getMaxThreads());
+            assertEquals(blas, off[0]);
+        } finally {
+            System.clearProperty("dpdl4j.rowparallel");
+        }
+    }
 }

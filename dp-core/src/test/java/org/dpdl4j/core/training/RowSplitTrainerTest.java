@@ -126,4 +126,32 @@ class RowSplitTrainerTest {
             assertTrue(move > 0, "removing row " + j + " changed the sum");
         }
     }
+
+    @Test
+    void aSecureStepRunsWithSingleThreadedKernelsAndRestoresTheNativeSettings() {
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        int master = Nd4j.getEnvironment().maxMasterThreads();
+        int[] inside = new int[2];
+        MultiLayerNetwork net = DpSgdTrainerTest.mlp(new Sgd(0.1), 6, 5);
+        net.setListeners(new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+            @Override
+            public void iterationDone(org.deeplearning4j.nn.api.Model model, int iteration, int epoch) {
+                inside[0] = Nd4j.factory().blas().getMaxThreads();
+                inside[1] = Nd4j.getEnvironment().maxMasterThreads();
+            }
+        });
+        INDArray before = net.params().dup();
+        DpSgdConfig cfg = DpSgdConfig.builder().clipNorm(1.0).noiseMultiplier(1.0).delta(1e-5).batchSize(50)
+                .ledger(dir.resolve("secure.jsonl")).build();
+        try (DpSgdTrainer t = DpSgdTrainer.makePrivate(net, DpSgdTrainerTest.data(300, 6, 2), cfg)) {
+            assertTrue(t.step());
+            assertTrue(t.step());
+        }
+        assertEquals(1, inside[0], "the update (and its listeners) ran inside the step's single-threaded scope");
+        assertEquals(1, inside[1]);
+        assertEquals(blas, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(master, Nd4j.getEnvironment().maxMasterThreads());
+        // the noise (drawn ahead on another core) reached every parameter: N(0, 1/50^2 lr^2) per step
+        assertTrue(Nd4j.math().abs(net.params().sub(before)).minNumber().doubleValue() > 0, "every parameter moved");
+    }
 }
