@@ -52,6 +52,14 @@ public final class DpSgdBenchmark implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--dl4j-only", description = "Time only DL4J's fit, in a JVM where no DP step ever runs (no "
+            + "native thread setting is changed): a check that the in-process baseline is not slowed by our steps.")
+    boolean dl4jOnly;
+
+    @Option(names = "--dp-only", description = "Time only DP steps, back to back, with no DL4J fit in between: what a "
+            + "training loop sees.")
+    boolean dpOnly;
+
     private MultiLayerNetwork build() {
         return switch (model) {
             case "mlp" -> ReferenceModels.mlp(42, new Sgd(0.1), DataType.FLOAT);
@@ -81,7 +89,14 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         DataSet fixed = new DataSet(all.getFeatures().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup(),
                 all.getLabels().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup());
 
+        if (dl4jOnly && dpOnly) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--dl4j-only and --dp-only exclude each other; give one of them, or neither to time both");
+        }
         MultiLayerNetwork baselineNet = build();
+        if (dl4jOnly) {
+            return reportOneSide("dl4j", Timing.measure(warmup, steps, () -> baselineNet.fit(fixed)));
+        }
         Path ledger = Files.createTempFile("dpdl4j-bench-ledger-", ".jsonl");
         Files.delete(ledger);
         DpSgdConfig.Builder cfg = DpSgdConfig.builder().clipNorm(1.0).noiseMultiplier(1.0).batchSize(batch).delta(1e-5)
@@ -93,6 +108,9 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         Timing.Result nonPrivate;
         boolean fallback;
         try (DpSgdTrainer trainer = DpSgdTrainer.makePrivate(build(), all, cfg.build())) {
+            if (dpOnly) {
+                return reportOneSide("dp", Timing.measure(warmup, steps, trainer::step));
+            }
             Timing.Result[] both = Timing.interleaved(warmup, steps, Math.min(rounds, steps),
                     () -> baselineNet.fit(fixed), trainer::step);
             nonPrivate = both[0];
@@ -133,6 +151,29 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         } else {
             System.out.printf("%s batch %d: DP %.1f ms/step, DL4J fit %.1f ms/step, ratio %.2f%n", model, batch,
                     dp.medianMs(), nonPrivate.medianMs(), dp.medianMs() / nonPrivate.medianMs());
+        }
+        return 0;
+    }
+
+    /** JSON for one side timed alone: {@code dl4j_only} or {@code dp_only}, and that side's median, p10 and p90. */
+    private int reportOneSide(String side, Timing.Result r) throws Exception {
+        String prefix = side.equals("dp") ? "dp_" : "nonprivate_dl4j_";
+        ObjectNode out = new ObjectMapper().createObjectNode();
+        out.put("benchmark", "dpsgd");
+        out.put("model", model);
+        out.put("batch", batch);
+        out.put("steps", steps);
+        out.put("warmup", warmup);
+        out.put(side + "_only", true);
+        out.put(prefix + "ms_per_step", r.medianMs());
+        out.put(prefix + "p10_ms", r.p10Ms());
+        out.put(prefix + "p90_ms", r.p90Ms());
+        out.put("cpus", Runtime.getRuntime().availableProcessors());
+        if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(out));
+        } else {
+            System.out.printf("%s batch %d: %s alone %.1f ms/step (p10 %.1f, p90 %.1f)%n", model, batch,
+                    side.equals("dp") ? "DP step" : "DL4J fit", r.medianMs(), r.p10Ms(), r.p90Ms());
         }
         return 0;
     }

@@ -9,7 +9,7 @@ import java.util.Arrays;
 public final class Timing {
 
     /** Summary in milliseconds. */
-    public record Result(int runs, double medianMs, double p90Ms, double minMs) {
+    public record Result(int runs, double medianMs, double p90Ms, double minMs, double p10Ms) {
     }
 
     private Timing() {
@@ -51,7 +51,8 @@ public final class Timing {
     private static Result summary(double[] ms) {
         int runs = ms.length;
         Arrays.sort(ms);
-        return new Result(runs, ms[runs / 2], ms[Math.min(runs - 1, (int) Math.ceil(0.9 * runs) - 1)], ms[0]);
+        return new Result(runs, ms[runs / 2], ms[Math.min(runs - 1, (int) Math.ceil(0.9 * runs) - 1)], ms[0],
+                ms[Math.max(0, (int) Math.floor(0.1 * runs))]);
     }
 
     /** Runs {@code warmup} untimed and {@code runs} timed calls of {@code action}. */
