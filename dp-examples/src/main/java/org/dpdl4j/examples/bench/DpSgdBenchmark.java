@@ -39,12 +39,17 @@ public final class DpSgdBenchmark implements Callable<Integer> {
     @Option(names = "--steps", description = "Timed steps for each side (default: ${DEFAULT-VALUE}).")
     int steps = 30;
 
-    @Option(names = "--warmup", description = "Untimed warm-up steps for each side (default: ${DEFAULT-VALUE}).")
-    int warmup = 5;
+    @Option(names = "--warmup", description = "Untimed warm-up steps for each side (default: until both are JIT-compiled "
+            + "on a 2-core machine: 1500 for mlp, 300 for mlp1m, 30 for cnn).")
+    int warmup = -1;
 
     @Option(names = "--rounds", description = "Alternating blocks of timed steps per side, so machine drift hits both "
             + "sides alike (default: ${DEFAULT-VALUE}).")
     int rounds = 10;
+
+    @Option(names = "--settle-ms", description = "Untimed pause before every block, so that neither side inherits "
+            + "the native workers the other left spinning (default: ${DEFAULT-VALUE}; 0 for none).")
+    long settleMs = 250;
 
     @Option(names = "--seeded", description = "Use seeded noise instead of the secure CSPRNG.")
     boolean seeded;
@@ -83,8 +88,25 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         return new DataSet(x, y);
     }
 
+    /**
+     * Default warm-up per model: the DP step's per-window median stops falling after ~1,000 MLP steps on
+     * 2 cores (HotSpot is still compiling ND4J's op plumbing and the step); the larger models spend more
+     * time per step in native code, so fewer steps suffice.
+     */
+    private int warmupSteps() {
+        if (warmup >= 0) {
+            return warmup;
+        }
+        return switch (model) {
+            case "mlp" -> 1500;
+            case "mlp1m" -> 300;
+            default -> 30;
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
+        int warm = warmupSteps();
         DataSet all = data();
         DataSet fixed = new DataSet(all.getFeatures().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup(),
                 all.getLabels().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup());
@@ -95,7 +117,7 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         }
         MultiLayerNetwork baselineNet = build();
         if (dl4jOnly) {
-            return reportOneSide("dl4j", Timing.measure(warmup, steps, () -> baselineNet.fit(fixed)));
+            return reportOneSide("dl4j", Timing.measure(warm, steps, () -> baselineNet.fit(fixed)));
         }
         Path ledger = Files.createTempFile("dpdl4j-bench-ledger-", ".jsonl");
         Files.delete(ledger);
@@ -109,9 +131,9 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         boolean fallback;
         try (DpSgdTrainer trainer = DpSgdTrainer.makePrivate(build(), all, cfg.build())) {
             if (dpOnly) {
-                return reportOneSide("dp", Timing.measure(warmup, steps, trainer::step));
+                return reportOneSide("dp", Timing.measure(warm, steps, trainer::step));
             }
-            Timing.Result[] both = Timing.interleaved(warmup, steps, Math.min(rounds, steps),
+            Timing.Result[] both = Timing.interleaved(warm, steps, Math.min(rounds, steps), settleMs,
                     () -> baselineNet.fit(fixed), trainer::step);
             nonPrivate = both[0];
             dp = both[1];
@@ -124,15 +146,16 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         MultiLayerNetwork sized = build();
         INDArray target = Nd4j.zeros(DataType.FLOAT, 1, sized.numParams());
         GaussianNoise secureNoise = new SecureGaussianNoise();
-        Timing.Result noiseTime = Timing.measure(warmup, Math.max(10, steps / 3), () -> secureNoise.addTo(target, 1.0));
+        Timing.Result noiseTime = Timing.measure(warm, Math.max(10, steps / 3), () -> secureNoise.addTo(target, 1.0));
 
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("benchmark", "dpsgd");
         out.put("model", model);
         out.put("batch", batch);
         out.put("steps", steps);
-        out.put("warmup", warmup);
+        out.put("warmup", warmupSteps());
         out.put("rounds", Math.min(rounds, steps));
+        out.put("settle_ms", settleMs);
         out.put("dp_ms_per_step", dp.medianMs());
         out.put("dp_p90_ms", dp.p90Ms());
         out.put("nonprivate_ms_per_step", nonPrivate.medianMs());
@@ -163,7 +186,7 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         out.put("model", model);
         out.put("batch", batch);
         out.put("steps", steps);
-        out.put("warmup", warmup);
+        out.put("warmup", warmupSteps());
         out.put(side + "_only", true);
         out.put(prefix + "ms_per_step", r.medianMs());
         out.put(prefix + "p10_ms", r.p10Ms());

@@ -21,6 +21,16 @@ public final class Timing {
      * garbage collection) fall on both sides alike. Returns {first, second}.
      */
     public static Result[] interleaved(int warmup, int runs, int rounds, Runnable first, Runnable second) {
+        return interleaved(warmup, runs, rounds, 0, first, second);
+    }
+
+    /**
+     * As {@link #interleaved(int, int, int, Runnable, Runnable)}, pausing {@code settleMs} (untimed) before
+     * every block: on a machine with few cores the native thread pools keep spinning for up to ~0.1 s after
+     * their last task (OpenBLAS's worker timeout), and without a pause each block would inherit the other
+     * side's spinning workers.
+     */
+    public static Result[] interleaved(int warmup, int runs, int rounds, long settleMs, Runnable first, Runnable second) {
         if (runs < 1 || rounds < 1 || rounds > runs || warmup < 0) {
             throw new IllegalArgumentException("need warmup >= 0 and 1 <= rounds <= runs, got warmup " + warmup
                     + ", runs " + runs + ", rounds " + rounds);
@@ -34,10 +44,23 @@ public final class Timing {
         for (int r = 0; r < rounds; r++) {
             int from = runs * r / rounds;
             int to = runs * (r + 1) / rounds;
+            settle(settleMs);
             time(first, a, from, to);
+            settle(settleMs);
             time(second, b, from, to);
         }
         return new Result[] {summary(a), summary(b)};
+    }
+
+    private static void settle(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void time(Runnable action, double[] ms, int from, int to) {
