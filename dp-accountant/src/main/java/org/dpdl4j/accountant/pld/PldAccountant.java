@@ -65,6 +65,8 @@ public final class PldAccountant implements PrivacyAccountant {
     private static final int MAX_COARSENINGS = 6;
     /** A first pass whose error exceeds this multiple of the target is refined once. */
     private static final double REFINE_RATIO = 1.5;
+    /** Half-decades below the coarse answer that {@link #delta} searches while no lower bound on δ(ε) is positive. */
+    private static final int UNRESOLVED_HALF_DECADES = 3;
 
     private final double targetRelativeError;
     private final double fixedGridStep;
@@ -132,9 +134,10 @@ public final class PldAccountant implements PrivacyAccountant {
     }
 
     /**
-     * An upper bound on δ at ε. Costs a coarse composition plus one or two fine ones: the answer comes
-     * from the distributions that {@link #epsilon} uses for the half-decades that can contain it, so that
-     * {@code delta(event, epsilon(event, δ).epsilon()) ≤ δ}.
+     * An upper bound on δ at ε. Costs a coarse composition plus usually one or two fine ones: the answer
+     * comes from the distributions that {@link #epsilon} uses for the half-decades that can contain it, so
+     * that {@code delta(event, epsilon(event, δ).epsilon()) ≤ δ} wherever the PLD resolves δ(ε), i.e. where
+     * one of those distributions gives a positive lower bound on it (below the round-off floor it does not).
      */
     @Override
     public double delta(DpEvent event, double epsilon) {
@@ -147,18 +150,27 @@ public final class PldAccountant implements PrivacyAccountant {
         // Find δ's half-decade with a coarse distribution, then answer from the distributions that
         // epsilon(δ) would use for every half-decade that can still contain the answer, and keep the
         // smallest (each is a valid upper bound). This makes delta(epsilon(δ)) ≤ δ hold across calls.
+        // A δ in half-decade k with epsilon(δ) = ε satisfies lower ≤ δ(ε) ≤ δ < 10^{k+½}, so the descent
+        // stops only once a lower bound excludes k. The coarse upper end can lie several decades above δ(ε)
+        // (its grid and tail budgets are designed for the RDP estimate of δ, which may be far too large), so
+        // no fixed number of half-decades below it is enough.
         double rdpDelta = Math.min(0.5, rdp.delta(event, epsilon));
         int coarseBucket = bucket(Math.max(rdpDelta, Double.MIN_NORMAL));
         PrivacyLossDistribution coarse = build(event, flat, losses, coarseBucket, 10 * targetRelativeError);
         double best = coarse.delta(epsilon);
         double lower = coarse.deltaLowerBound(epsilon);
         int top = bucket(Math.max(best, Double.MIN_NORMAL));
-        for (int k = top; k >= top - 3 && k > -300; k--) {
+        for (int k = top; k > -300; k--) {
             if (Math.pow(10, k + 0.5) <= lower) {
                 break;
             }
             if (best <= Math.pow(10, k - 0.5)) {
                 continue;
+            }
+            if (!(lower > 0) && k < top - UNRESOLVED_HALF_DECADES) {
+                // No distribution bounds δ(ε) away from 0: it is below their round-off floor, where
+                // epsilon(δ) is not accurate either, and the descent would have no end.
+                break;
             }
             PrivacyLossDistribution fine = build(event, flat, losses, k, targetRelativeError);
             best = Math.min(best, fine.delta(epsilon));

@@ -141,6 +141,17 @@ class PldAccountantTest {
     }
 
     @Test
+    void deltaInvertsEpsilonWhenTheCoarseEstimateIsDecadesTooHigh() {
+        // RDP puts δ(ε) near 7e-4 here and the coarse distribution near 1e-5, four decades above the 1e-9 that
+        // epsilon() used; delta() must still reach that half-decade (found by deltaOfEpsilonIsAtMostDelta).
+        DpEvent event = poisson(0.002, 3.0, 2);
+        for (double delta : new double[] {1e-9, 3.1615e-9}) {
+            double eps = PLD.epsilon(event, delta).epsilon();
+            assertTrue(PLD.delta(event, eps) <= delta, "delta(epsilon(" + delta + ")) = " + PLD.delta(event, eps));
+        }
+    }
+
+    @Test
     void distributionAnswersBothQueriesConsistently() {
         PrivacyLossDistribution pld = PLD.distribution(poisson(0.05, 0.9, 200), 1e-6);
         assertEquals(2, pld.directionCount());
