@@ -171,16 +171,17 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
             aheadNormals = java.util.Arrays.copyOf(aheadNormals, used);
         }
         double[][] buffers = aheadNormals;
+        int[] sizes = new int[used];
         for (int k = 0; k < used; k++) {
-            int size = rangeEnd(n, used, k) - rangeEnd(n, used, k - 1);
-            if (buffers[k] == null || buffers[k].length < size) {
-                buffers[k] = new double[size];
+            sizes[k] = rangeEnd(n, used, k) - rangeEnd(n, used, k - 1);
+            if (buffers[k] == null || buffers[k].length < sizes[k]) {
+                buffers[k] = new double[sizes[k]];
             }
         }
         aheadCount = n;
         ahead = NoiseThreads.submit(() -> {
             for (int k = 0; k < used; k++) {
-                lanes[k].take(buffers[k], rangeEnd(n, used, k) - rangeEnd(n, used, k - 1));
+                lanes[k].take(buffers[k], sizes[k]);
             }
         });
     }
@@ -259,54 +260,57 @@ public final class SecureGaussianNoise extends ElementwiseNoise {
             this.random = random;
         }
 
+        /** Noises values [from, to) of a call with normals drawn ahead ({@code drawn}), or else from the stream. */
         void addToDoubles(double[] values, int[] positions, int from, int to, Grid grid, double[] drawn) {
             if (drawn != null) {
-                for (int j = 0; j < to - from; j++) {
-                    int i = positions == null ? from + j : positions[from + j];
-                    values[i] = noised(values[i], drawn[j], grid);
-                }
+                addDoubles(values, positions, from, to - from, drawn, 0, grid);
                 return;
             }
             for (int done = from; done < to; ) {
                 int m = takeNormals(to - done);
-                int at = nextNormal - m;
-                if (positions == null) {
-                    for (int j = 0; j < m; j++) {
-                        values[done + j] = noised(values[done + j], normals[at + j], grid);
-                    }
-                } else {
-                    for (int j = 0; j < m; j++) {
-                        int i = positions[done + j];
-                        values[i] = noised(values[i], normals[at + j], grid);
-                    }
-                }
+                addDoubles(values, positions, done, m, normals, nextNormal - m, grid);
                 done += m;
             }
         }
 
+        /** As {@link #addToDoubles}, rounding each result once to float. */
         void addToFloats(float[] values, int[] positions, int from, int to, Grid grid, double[] drawn) {
-            // The cast is a correctly rounded function of the double result, so it adds no dependence on x.
             if (drawn != null) {
-                for (int j = 0; j < to - from; j++) {
-                    int i = positions == null ? from + j : positions[from + j];
-                    values[i] = (float) noised(values[i], drawn[j], grid);
-                }
+                addFloats(values, positions, from, to - from, drawn, 0, grid);
                 return;
             }
             for (int done = from; done < to; ) {
                 int m = takeNormals(to - done);
-                int at = nextNormal - m;
-                if (positions == null) {
-                    for (int j = 0; j < m; j++) {
-                        values[done + j] = (float) noised(values[done + j], normals[at + j], grid);
-                    }
-                } else {
-                    for (int j = 0; j < m; j++) {
-                        int i = positions[done + j];
-                        values[i] = (float) noised(values[i], normals[at + j], grid);
-                    }
-                }
+                addFloats(values, positions, done, m, normals, nextNormal - m, grid);
                 done += m;
+            }
+        }
+
+        /** Adds z[zAt + j]·std to the call's value number start + j, for j in [0, m). */
+        private static void addDoubles(double[] values, int[] positions, int start, int m, double[] z, int zAt, Grid grid) {
+            if (positions == null) {
+                for (int j = 0; j < m; j++) {
+                    values[start + j] = noised(values[start + j], z[zAt + j], grid);
+                }
+            } else {
+                for (int j = 0; j < m; j++) {
+                    int i = positions[start + j];
+                    values[i] = noised(values[i], z[zAt + j], grid);
+                }
+            }
+        }
+
+        private static void addFloats(float[] values, int[] positions, int start, int m, double[] z, int zAt, Grid grid) {
+            // The cast is a correctly rounded function of the double result, so it adds no dependence on x.
+            if (positions == null) {
+                for (int j = 0; j < m; j++) {
+                    values[start + j] = (float) noised(values[start + j], z[zAt + j], grid);
+                }
+            } else {
+                for (int j = 0; j < m; j++) {
+                    int i = positions[start + j];
+                    values[i] = (float) noised(values[i], z[zAt + j], grid);
+                }
             }
         }
 

@@ -68,8 +68,8 @@ public final class DpSgdTrainer implements AutoCloseable {
     /** Forward multiply-adds per thread below which a batch is not split ({@code -Ddpdl4j.rowparallel.minMacs}). */
     private static final long MIN_MACS_PER_PART = 50_000_000L;
     private final boolean trainsAll;
-    /** Cached {@link #noisedCoordinates()}; −1 until first needed. */
-    private long noisedCoordinates = -1;
+    /** How many coordinates the noise covers: the trained ones. */
+    private final long noisedCoordinates;
     private final BatchSampler sampler;
     private final GaussianNoise noise;
     private final ReleaseRule release;
@@ -102,6 +102,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         this.engine = trainableLayers == null ? PerExampleEngine.of(net) : PerExampleEngine.of(net, trainableLayers);
         this.restrictedLayers = trainableLayers != null;
         this.trainsAll = engine.trainsAllParameters();
+        this.noisedCoordinates = trainsAll ? net.numParams() : engine.trainableMask().sumNumber().longValue();
         TrainingInputs.checkShapes(net, data);
         this.sampler = Samplers.create(config, data);
         TrainingInputs.checkLabelValues(net, data.getLabels());
@@ -478,7 +479,7 @@ public final class DpSgdTrainer implements AutoCloseable {
             int parts = parts(batch);
             if (parts == 1 && RowParallel.singleThreaded()) {
                 // The clipped sum below runs on this core only: draw the step's noise on the other meanwhile.
-                noise.drawAhead(noisedCoordinates());
+                noise.drawAhead(noisedCoordinates);
             }
             norms = accumulateClippedSum(batch, flat, parts);
         } catch (RuntimeException | Error e) {
@@ -575,14 +576,6 @@ public final class DpSgdTrainer implements AutoCloseable {
         long minMacs = Long.getLong("dpdl4j.rowparallel.minMacs", MIN_MACS_PER_PART);
         long minRows = macs == 0 ? Long.MAX_VALUE : Math.max(MIN_ROWS_PER_PART, minMacs / macs);
         return RowParallel.parts(batch.size(), minRows);
-    }
-
-    /** How many coordinates the noise covers: the trained ones. */
-    private long noisedCoordinates() {
-        if (noisedCoordinates < 0) {
-            noisedCoordinates = trainsAll ? net.numParams() : engine.trainableMask().sumNumber().longValue();
-        }
-        return noisedCoordinates;
     }
 
     /** Writes the clipped sum into {@code flat}; returns the per-example norms, or null for an empty batch. */

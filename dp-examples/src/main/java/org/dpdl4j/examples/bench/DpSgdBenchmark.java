@@ -148,12 +148,7 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         GaussianNoise secureNoise = new SecureGaussianNoise();
         Timing.Result noiseTime = Timing.measure(warm, Math.max(10, steps / 3), () -> secureNoise.addTo(target, 1.0));
 
-        ObjectNode out = new ObjectMapper().createObjectNode();
-        out.put("benchmark", "dpsgd");
-        out.put("model", model);
-        out.put("batch", batch);
-        out.put("steps", steps);
-        out.put("warmup", warmupSteps());
+        ObjectNode out = settings();
         out.put("rounds", Math.min(rounds, steps));
         out.put("settle_ms", settleMs);
         out.put("dp_ms_per_step", dp.medianMs());
@@ -178,15 +173,21 @@ public final class DpSgdBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** JSON for one side timed alone: {@code dl4j_only} or {@code dp_only}, and that side's median, p10 and p90. */
-    private int reportOneSide(String side, Timing.Result r) throws Exception {
-        String prefix = side.equals("dp") ? "dp_" : "nonprivate_dl4j_";
+    /** The JSON fields every report starts with: what was timed and how. */
+    private ObjectNode settings() {
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("benchmark", "dpsgd");
         out.put("model", model);
         out.put("batch", batch);
         out.put("steps", steps);
         out.put("warmup", warmupSteps());
+        return out;
+    }
+
+    /** JSON for one side timed alone: {@code dl4j_only} or {@code dp_only}, and that side's median, p10 and p90. */
+    private int reportOneSide(String side, Timing.Result r) throws Exception {
+        String prefix = side.equals("dp") ? "dp_" : "nonprivate_dl4j_";
+        ObjectNode out = settings();
         out.put(side + "_only", true);
         out.put(prefix + "ms_per_step", r.medianMs());
         out.put(prefix + "p10_ms", r.p10Ms());

@@ -18,17 +18,10 @@ public final class Timing {
     /**
      * Times two actions against each other: both warm up, then {@code rounds} alternating blocks of
      * {@code runs / rounds} calls each, so that slow drifts of the machine (frequency, neighbours, JIT,
-     * garbage collection) fall on both sides alike. Returns {first, second}.
-     */
-    public static Result[] interleaved(int warmup, int runs, int rounds, Runnable first, Runnable second) {
-        return interleaved(warmup, runs, rounds, 0, first, second);
-    }
-
-    /**
-     * As {@link #interleaved(int, int, int, Runnable, Runnable)}, pausing {@code settleMs} (untimed) before
-     * every block: on a machine with few cores the native thread pools keep spinning for up to ~0.1 s after
-     * their last task (OpenBLAS's worker timeout), and without a pause each block would inherit the other
-     * side's spinning workers.
+     * garbage collection) fall on both sides alike. Before every block it pauses {@code settleMs} (untimed):
+     * on a machine with few cores the native thread pools keep spinning for up to ~0.1 s after their last
+     * task (OpenBLAS's worker timeout), and without a pause each block would inherit the other side's
+     * spinning workers. Returns {first, second}.
      */
     public static Result[] interleaved(int warmup, int runs, int rounds, long settleMs, Runnable first, Runnable second) {
         if (runs < 1 || rounds < 1 || rounds > runs || warmup < 0) {

@@ -40,24 +40,24 @@ class DpSgdBenchmarkTest {
         assertFalse(j.get("engine_fallback").asBoolean());
     }
 
+    /** Runs one side alone and checks its JSON: the mode flag, ordered positive timings, and no other side. */
+    private static void checkOneSide(String option, String flag, String prefix, String absent) throws Exception {
+        JsonNode j = run("--model", "mlp", "--batch", "32", "--steps", "5", "--warmup", "1", option, "--json");
+        assertTrue(j.get(flag).asBoolean());
+        double p10 = j.get(prefix + "p10_ms").asDouble();
+        double median = j.get(prefix + "ms_per_step").asDouble();
+        assertTrue(p10 > 0 && p10 <= median && median <= j.get(prefix + "p90_ms").asDouble(), j.toString());
+        assertFalse(j.has(absent), "the other side does not run in " + option + " mode");
+    }
+
     @Test
     void dl4jOnlyTimesTheBaselineAlone() throws Exception {
-        JsonNode j = run("--model", "mlp", "--batch", "32", "--steps", "5", "--warmup", "1", "--dl4j-only", "--json");
-        assertTrue(j.get("dl4j_only").asBoolean());
-        double p10 = j.get("nonprivate_dl4j_p10_ms").asDouble();
-        double median = j.get("nonprivate_dl4j_ms_per_step").asDouble();
-        assertTrue(p10 > 0 && p10 <= median && median <= j.get("nonprivate_dl4j_p90_ms").asDouble(), j.toString());
-        assertFalse(j.has("dp_ms_per_step"), "no DP step runs in this mode");
+        checkOneSide("--dl4j-only", "dl4j_only", "nonprivate_dl4j_", "dp_ms_per_step");
     }
 
     @Test
     void dpOnlyTimesPrivateStepsAlone() throws Exception {
-        JsonNode j = run("--model", "mlp", "--batch", "32", "--steps", "5", "--warmup", "1", "--dp-only", "--json");
-        assertTrue(j.get("dp_only").asBoolean());
-        double p10 = j.get("dp_p10_ms").asDouble();
-        double median = j.get("dp_ms_per_step").asDouble();
-        assertTrue(p10 > 0 && p10 <= median && median <= j.get("dp_p90_ms").asDouble(), j.toString());
-        assertFalse(j.has("nonprivate_dl4j_ms_per_step"), "no DL4J fit runs in this mode");
+        checkOneSide("--dp-only", "dp_only", "dp_", "nonprivate_dl4j_ms_per_step");
         assertEquals(2, new CommandLine(new DpSgdBenchmark()).execute("--dp-only", "--dl4j-only"), "the two modes exclude each other");
     }
 }
