@@ -2,7 +2,6 @@ package org.dpdl4j.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -147,14 +146,7 @@ public final class SparkDpSgd {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         EpsilonResult eps = ledger.epsilon(accountant, config.delta());
-        List<String> notes = new ArrayList<>(eps.notes());
-        if (priorEpsilon > 0) {
-            notes.add(String.format(Locale.ROOT, "includes earlier spend in the same ledger (eps=%.4f alone)",
-                    priorEpsilon));
-        }
-        if (!noise.secure()) {
-            notes.add("SEEDED noise and sampling: reproducible, NOT a private release");
-        }
+        List<String> notes = PrivacyReport.notes(eps, priorEpsilon, noise.secure());
         String sampling = fullBatch ? "full batch (divisor n=" + data.size() + ")"
                 : String.format(Locale.ROOT, "Poisson sampling, q=%s (divisor q*N=%.1f), a fresh key per step",
                         q, divisor);

@@ -33,6 +33,23 @@ public record PrivacyReport(double epsilon, double delta, String accountant, lon
         notes = List.copyOf(notes);
     }
 
+    /**
+     * The notes a report of ε from a ledger carries: the accountant's own, the ε of earlier runs when the
+     * ledger already held records before this run ({@code priorEpsilon} &gt; 0, so the reported ε is not this
+     * run's alone), and a warning when noise and sampling were seeded.
+     */
+    public static List<String> notes(org.dpdl4j.accountant.EpsilonResult epsilon, double priorEpsilon, boolean secure) {
+        List<String> notes = new java.util.ArrayList<>(epsilon.notes());
+        if (priorEpsilon > 0) {
+            notes.add(String.format(java.util.Locale.ROOT, "includes earlier spend in the same ledger (eps=%.4f alone)",
+                    priorEpsilon));
+        }
+        if (!secure) {
+            notes.add("SEEDED noise and sampling: reproducible, NOT a private release");
+        }
+        return notes;
+    }
+
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT,

@@ -2,7 +2,6 @@ package org.dpdl4j.dl4j.head;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -124,14 +123,7 @@ public final class HeadTrainer {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         EpsilonResult eps = ledger.epsilon(accountant, config.delta());
-        List<String> notes = new ArrayList<>(eps.notes());
-        if (priorEpsilon > 0) {
-            notes.add(String.format(Locale.ROOT, "includes earlier spend in the same ledger (eps=%.4f alone)",
-                    priorEpsilon));
-        }
-        if (!noise.secure()) {
-            notes.add("SEEDED noise and sampling: reproducible, NOT a private release");
-        }
+        List<String> notes = PrivacyReport.notes(eps, priorEpsilon, noise.secure());
         PrivacyReport report = new PrivacyReport(eps.epsilon(), config.delta(), eps.accountant(), config.steps(), sigma,
                 "flat clip C=" + config.clipNorm() + " of each example's whole head gradient (closed form)", sampling,
                 noise.secure(), ledger.file(), ledger.headHash(), false, notes);
